@@ -1,0 +1,38 @@
+//! The command edge: each subcommand turns flags into calls on the pipeline's stages and results into
+//! output and an exit code. Errors become `anyhow` here and nowhere deeper.
+
+pub mod scan;
+
+use std::path::PathBuf;
+
+use crate::cli::PathArgs;
+use crate::scan::Target;
+
+/// How a command ended, as the process's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: everything asked was done.
+    Success,
+    /// 1: the command ran, but found what it reports as failure (stubs under `--check`, a failed job, …).
+    Failure,
+}
+
+/// A mistake in how the tool was called, or nothing to work on: exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The targets the user named (or the current folder), each checked to exist.
+pub fn targets(paths: &PathArgs) -> Result<Vec<Target>, UsageError> {
+    let named: Vec<PathBuf> = paths.all();
+    if named.is_empty() {
+        return Ok(vec![Target::current_dir()]);
+    }
+    named
+        .into_iter()
+        .map(|path| match path.symlink_metadata() {
+            Ok(_) => Ok(Target::named(path)),
+            Err(e) => Err(UsageError(format!("{}: {e}", path.display()))),
+        })
+        .collect()
+}

@@ -1,0 +1,465 @@
+//! Talking to LLM providers: one [`Provider`] trait, one file per wire protocol.
+//!
+//! Owns:
+//! - the two protocols, both streamed over SSE: OpenAI chat completions (`openai`: DeepSeek, OpenAI,
+//!   Ollama and any OpenAI-compatible `--base-url`) and Gemini's `streamGenerateContent` (`gemini`);
+//! - SSE framing and the timeouts around a stream (`sse`): connect, first byte, idle between bytes,
+//!   and the whole attempt;
+//! - the table of per-provider defaults and the API-key lookup ([`defaults`]);
+//! - errors a user can act on ([`ProviderError`], `error`), classified for the retry policy, with
+//!   the API key scrubbed out of everything, echoed server bodies included;
+//! - the retry policy, the shared 429 [`Gate`](retry::Gate) and the `--rpm` limiter ([`retry`]).
+//!
+//! Leaves to others: what the prompt says (prompts), what the answer's code means (check), how many
+//! jobs run at once, progress and Ctrl-C (run), flags and exit codes (the CLI). A [`Provider`] makes
+//! exactly one attempt per [`Provider::chat`]; retrying is [`retry::ask_with_retries`]'s job.
+
+pub mod defaults;
+mod error;
+mod gemini;
+mod openai;
+pub mod retry;
+mod sse;
+
+pub use error::{ErrorKind, ProviderError, Reason};
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use serde_json::Value;
+
+use error::{describe, summarize};
+
+/// Which provider, hence which protocol, defaults and key variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProviderKind {
+    DeepSeek,
+    OpenAi,
+    Gemini,
+    Ollama,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 4] = [Self::DeepSeek, Self::OpenAi, Self::Gemini, Self::Ollama];
+
+    /// The name users type after `--type` (and see in messages).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::DeepSeek => "deepseek",
+            Self::OpenAi => "openai",
+            Self::Gemini => "gemini",
+            Self::Ollama => "ollama",
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ProviderKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "deepseek" => Ok(Self::DeepSeek),
+            "openai" | "chatgpt" => Ok(Self::OpenAi),
+            "gemini" => Ok(Self::Gemini),
+            "ollama" => Ok(Self::Ollama),
+            _ => Err(format!(
+                "unknown provider type `{text}`: expected deepseek, openai (or chatgpt), gemini or ollama"
+            )),
+        }
+    }
+}
+
+/// `--thinking`: one switch over each provider's reasoning controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thinking {
+    Off,
+    Low,
+    High,
+}
+
+impl fmt::Display for Thinking {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Off => "off",
+            Self::Low => "low",
+            Self::High => "high",
+        })
+    }
+}
+
+impl FromStr for Thinking {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "off" => Ok(Self::Off),
+            "low" => Ok(Self::Low),
+            "high" => Ok(Self::High),
+            _ => Err(format!(
+                "unknown thinking level `{text}`: expected off, low or high"
+            )),
+        }
+    }
+}
+
+/// The clocks around one attempt. See `sse` for where each one runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing the TCP/TLS connection.
+    pub connect: Duration,
+    /// From sending the request to the first byte of the body: reasoning models think first, and
+    /// not every server sends keep-alive comments meanwhile.
+    pub first_byte: Duration,
+    /// Silence between two reads once the body flows (keep-alive comments count as bytes).
+    pub idle: Duration,
+    /// The whole attempt, request to last byte (`--timeout`).
+    pub attempt: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            first_byte: Duration::from_secs(120),
+            idle: Duration::from_secs(60),
+            attempt: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Everything [`build`] needs. `None` fields take the provider's defaults (see [`defaults`]).
+#[derive(Clone)]
+pub struct ProviderConfig {
+    pub kind: ProviderKind,
+    pub base_url: Option<String>,
+    pub api_key: Option<String>,
+    pub model: Option<String>,
+    pub thinking: Option<Thinking>,
+    pub temperature: Option<f32>,
+    pub max_tokens: Option<u32>,
+    pub timeouts: Timeouts,
+}
+
+impl ProviderConfig {
+    pub fn new(kind: ProviderKind) -> Self {
+        Self {
+            kind,
+            base_url: None,
+            api_key: None,
+            model: None,
+            thinking: None,
+            temperature: None,
+            max_tokens: None,
+            timeouts: Timeouts::default(),
+        }
+    }
+}
+
+// Hand-written so the key can never reach a log through `{:?}`.
+impl fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("kind", &self.kind)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("model", &self.model)
+            .field("thinking", &self.thinking)
+            .field("temperature", &self.temperature)
+            .field("max_tokens", &self.max_tokens)
+            .field("timeouts", &self.timeouts)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+}
+
+impl Message {
+    pub fn system(content: impl Into<String>) -> Self {
+        Self {
+            role: Role::System,
+            content: content.into(),
+        }
+    }
+
+    pub fn user(content: impl Into<String>) -> Self {
+        Self {
+            role: Role::User,
+            content: content.into(),
+        }
+    }
+
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Self {
+            role: Role::Assistant,
+            content: content.into(),
+        }
+    }
+}
+
+/// Tokens as the provider counted them. `completion_tokens` includes `reasoning_tokens` (that is how
+/// OpenAI-style servers report it; Gemini's separate counts are added up to match).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// Prompt tokens served from the provider's prefix cache (part of `prompt_tokens`).
+    pub cached_tokens: u64,
+    pub reasoning_tokens: u64,
+}
+
+impl std::ops::AddAssign for Usage {
+    fn add_assign(&mut self, other: Self) {
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
+        self.cached_tokens += other.cached_tokens;
+        self.reasoning_tokens += other.reasoning_tokens;
+    }
+}
+
+/// One complete answer. `reasoning` (DeepSeek/OpenAI-style `reasoning_content`, Gemini thought parts)
+/// is never mixed into `text`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    pub text: String,
+    pub reasoning: String,
+    pub usage: Usage,
+}
+
+/// One provider behind one protocol. Implementations are cheap to share across tasks.
+pub trait Provider: Send + Sync {
+    /// The `--type` name: "deepseek", "openai", "gemini", "ollama".
+    fn name(&self) -> &'static str;
+    /// The model requests go to (the user's or the default).
+    fn model(&self) -> &str;
+    /// One attempt, streamed, bounded by the configured timeouts. No retries here.
+    fn chat<'a>(&'a self, messages: &'a [Message]) -> BoxFuture<'a, Result<Answer, ProviderError>>;
+    /// What the endpoint offers (`assistant models`).
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>>;
+}
+
+/// The provider `config` describes. Fails before any request when the provider needs a key and
+/// none was given, or when the base URL is unusable.
+pub fn build(config: ProviderConfig) -> Result<Box<dyn Provider>, ProviderError> {
+    let table = defaults::of(config.kind);
+    let key = Secret::new(config.api_key.clone());
+    if table.needs_key && key.expose().is_none() {
+        return Err(ProviderError::new(
+            Reason::Config,
+            defaults::missing_key_message(config.kind),
+        ));
+    }
+    let base_url = base_url(&config, &key)?;
+    let model = match config.model.as_deref().map(str::trim) {
+        Some(model) if !model.is_empty() => model.to_string(),
+        _ => table.model.to_string(),
+    };
+    let client = reqwest::Client::builder()
+        .connect_timeout(config.timeouts.connect)
+        .user_agent(concat!("assistant/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| {
+            ProviderError::new(
+                Reason::Config,
+                format!("cannot set up HTTP: {}", describe(&e)),
+            )
+        })?;
+    let endpoint = Endpoint {
+        kind: config.kind,
+        base_url,
+        model,
+        key,
+        client,
+        // The key lives in `key` only, where nothing prints it.
+        config: ProviderConfig {
+            api_key: None,
+            ..config
+        },
+    };
+    Ok(match endpoint.kind {
+        ProviderKind::Gemini => Box::new(gemini::Gemini::new(endpoint)),
+        _ => Box::new(openai::OpenAiCompatible::new(endpoint)),
+    })
+}
+
+fn base_url(config: &ProviderConfig, key: &Secret) -> Result<String, ProviderError> {
+    let raw = match config.base_url.as_deref().map(str::trim) {
+        Some(url) if !url.is_empty() => url,
+        _ => defaults::of(config.kind).base_url,
+    };
+    let shown = key.scrub(raw);
+    let url = reqwest::Url::parse(raw).map_err(|e| {
+        ProviderError::new(Reason::Config, format!("invalid --base-url `{shown}`: {e}"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ProviderError::new(
+            Reason::Config,
+            format!("invalid --base-url `{shown}`: expected an http:// or https:// URL"),
+        ));
+    }
+    Ok(raw.trim_end_matches('/').to_string())
+}
+
+/// What both protocols share: where to send, which model, the key, one HTTP client (connection pool).
+struct Endpoint {
+    kind: ProviderKind,
+    base_url: String,
+    model: String,
+    key: Secret,
+    client: reqwest::Client,
+    config: ProviderConfig,
+}
+
+impl Endpoint {
+    fn origin(&self, url: &str) -> Origin {
+        Origin {
+            provider: self.kind.name(),
+            model: self.model.clone(),
+            url: url.to_string(),
+        }
+    }
+
+    /// Runs one attempt under the `--timeout` clock and scrubs the key out of its error.
+    async fn bounded<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, ProviderError>>,
+    ) -> Result<T, ProviderError> {
+        let limit = self.config.timeouts.attempt;
+        let result = match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(ProviderError::new(
+                Reason::Timeout,
+                format!(
+                    "no complete answer from {} within {} s (--timeout)",
+                    self.kind,
+                    limit.as_secs_f32()
+                ),
+            )),
+        };
+        result.map_err(|error| error.scrubbed(&self.key))
+    }
+
+    /// A small JSON document (the model list): first-byte clock for the headers, idle for the body.
+    async fn get_json(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &str,
+    ) -> Result<Value, ProviderError> {
+        let origin = self.origin(url);
+        let timeouts = &self.config.timeouts;
+        let response = match tokio::time::timeout(timeouts.first_byte, request.send()).await {
+            Err(_elapsed) => {
+                return Err(ProviderError::new(
+                    Reason::Timeout,
+                    format!(
+                        "{} did not answer within {} s",
+                        self.kind,
+                        timeouts.first_byte.as_secs_f32()
+                    ),
+                ))
+            }
+            Ok(Err(error)) => return Err(ProviderError::transport(&origin, &error)),
+            Ok(Ok(response)) => response,
+        };
+        if !response.status().is_success() {
+            return Err(ProviderError::from_response(&origin, response, timeouts.idle).await);
+        }
+        let body = match tokio::time::timeout(timeouts.idle, response.text()).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(error)) => return Err(ProviderError::transport(&origin, &error)),
+            Err(_elapsed) => {
+                return Err(ProviderError::new(
+                    Reason::Timeout,
+                    format!("{} stalled", self.kind),
+                ))
+            }
+        };
+        serde_json::from_str(&body).map_err(|error| {
+            ProviderError::new(
+                Reason::StreamBroken,
+                format!(
+                    "unreadable answer from {} at {url}: {error}: {}",
+                    self.kind,
+                    summarize(&body, 200)
+                ),
+            )
+        })
+    }
+}
+
+/// An API key that no `{:?}` can print and that is cut out of every message shown to the user.
+#[derive(Clone)]
+struct Secret(Option<String>);
+
+impl Secret {
+    fn new(key: Option<String>) -> Self {
+        Self(key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty()))
+    }
+
+    fn expose(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        match self.expose() {
+            Some(key) if text.contains(key) => text.replace(key, "[redacted]"),
+            _ => text.to_string(),
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Who answered, for messages: "key rejected by deepseek", "model `x` not found at gemini".
+#[derive(Debug, Clone)]
+struct Origin {
+    provider: &'static str,
+    model: String,
+    url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_with_alias() {
+        assert_eq!("chatgpt".parse::<ProviderKind>(), Ok(ProviderKind::OpenAi));
+        assert_eq!(" Gemini ".parse::<ProviderKind>(), Ok(ProviderKind::Gemini));
+        assert!("claude".parse::<ProviderKind>().is_err());
+        assert_eq!("high".parse::<Thinking>(), Ok(Thinking::High));
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_and_never_debug_printed() {
+        let key = Secret::new(Some("sk-abc123".into()));
+        assert_eq!(key.scrub("bad key sk-abc123!"), "bad key [redacted]!");
+        assert!(!format!("{key:?}").contains("sk-abc123"));
+        let mut config = ProviderConfig::new(ProviderKind::DeepSeek);
+        config.api_key = Some("sk-abc123".into());
+        assert!(!format!("{config:?}").contains("sk-abc123"));
+    }
+}

@@ -1,0 +1,299 @@
+//! OpenAI-compatible chat completions: DeepSeek, OpenAI, Ollama, llama.cpp's server, and anything
+//! else behind `--base-url` that speaks `POST {base}/chat/completions` with `stream: true`.
+//!
+//! Differences between servers handled here: OpenAI takes `max_completion_tokens`, the others
+//! `max_tokens`; thinking is DeepSeek's `thinking: {type}` plus `reasoning_effort`, and plain
+//! `reasoning_effort` elsewhere (OpenAI's lowest is "minimal", Ollama's and llama.cpp's off is "none");
+//! reasoning arrives as `reasoning_content` (DeepSeek, llama.cpp) or `reasoning` (Ollama, vLLM);
+//! cached prompt tokens as `prompt_tokens_details.cached_tokens` or DeepSeek's `prompt_cache_hit_tokens`.
+//! Unknown fields (`timings`, `system_fingerprint`, …) are ignored.
+
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    sse, Answer, Endpoint, Message, Origin, Provider, ProviderError, ProviderKind, Reason, Role,
+    Thinking, Usage,
+};
+
+pub(super) struct OpenAiCompatible {
+    endpoint: Endpoint,
+}
+
+impl OpenAiCompatible {
+    pub(super) fn new(endpoint: Endpoint) -> Self {
+        Self { endpoint }
+    }
+
+    fn request_body(&self, messages: &[Message]) -> Value {
+        let config = &self.endpoint.config;
+        let messages: Vec<Value> = messages
+            .iter()
+            .map(|m| json!({ "role": role_name(m.role), "content": m.content }))
+            .collect();
+        let mut body = json!({
+            "model": self.endpoint.model,
+            "messages": messages,
+            "stream": true,
+            "stream_options": { "include_usage": true },
+        });
+        if let Some(temperature) = config.temperature {
+            // Through the decimal text, so 0.2f32 goes out as 0.2 and not 0.20000000298023224.
+            let temperature: f64 = temperature
+                .to_string()
+                .parse()
+                .unwrap_or(f64::from(temperature));
+            body["temperature"] = json!(temperature);
+        }
+        if let Some(max_tokens) = config.max_tokens {
+            let field = match self.endpoint.kind {
+                ProviderKind::OpenAi => "max_completion_tokens",
+                _ => "max_tokens",
+            };
+            body[field] = json!(max_tokens);
+        }
+        if let Some(thinking) = config.thinking {
+            match (self.endpoint.kind, thinking) {
+                (ProviderKind::DeepSeek, Thinking::Off) => {
+                    body["thinking"] = json!({ "type": "disabled" });
+                }
+                (ProviderKind::DeepSeek, level) => {
+                    body["thinking"] = json!({ "type": "enabled" });
+                    body["reasoning_effort"] = json!(effort(level, "low"));
+                }
+                (ProviderKind::OpenAi, level) => {
+                    body["reasoning_effort"] = json!(effort(level, "minimal"))
+                }
+                (_, level) => body["reasoning_effort"] = json!(effort(level, "none")),
+            }
+        }
+        body
+    }
+
+    async fn stream_answer(&self, messages: &[Message]) -> Result<Answer, ProviderError> {
+        let url = format!("{}/chat/completions", self.endpoint.base_url);
+        let origin = self.endpoint.origin(&url);
+        let mut request = self
+            .endpoint
+            .client
+            .post(&url)
+            .json(&self.request_body(messages));
+        if let Some(key) = self.endpoint.key.expose() {
+            request = request.bearer_auth(key);
+        }
+        let mut stream = sse::open(request, &self.endpoint.config.timeouts, &origin).await?;
+
+        let mut answer = Answer::default();
+        let mut finish_reason: Option<String> = None;
+        while let Some(data) = stream.next_data().await? {
+            let chunk: Chunk =
+                serde_json::from_str(&data).map_err(|e| malformed(&origin, &data, &e))?;
+            if let Some(error) = chunk.error {
+                return Err(ProviderError::from_stream_error(&origin, &error));
+            }
+            for choice in chunk.choices.unwrap_or_default() {
+                let delta = choice.delta.or(choice.message).unwrap_or_default();
+                answer
+                    .text
+                    .push_str(delta.content.as_deref().unwrap_or_default());
+                let reasoning = delta.reasoning_content.or(delta.reasoning);
+                answer
+                    .reasoning
+                    .push_str(reasoning.as_deref().unwrap_or_default());
+                finish_reason = choice.finish_reason.or(finish_reason);
+            }
+            if let Some(usage) = chunk.usage {
+                answer.usage = usage.into();
+            }
+        }
+        finish(&origin, answer, finish_reason.as_deref(), stream.saw_done())
+    }
+
+    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+        let url = format!("{}/models", self.endpoint.base_url);
+        let mut request = self.endpoint.client.get(&url);
+        if let Some(key) = self.endpoint.key.expose() {
+            request = request.bearer_auth(key);
+        }
+        let listing = self.endpoint.get_json(request, &url).await?;
+        let mut names: Vec<String> = listing
+            .get("data")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|model| model.get("id")?.as_str().map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+impl Provider for OpenAiCompatible {
+    fn name(&self) -> &'static str {
+        self.endpoint.kind.name()
+    }
+
+    fn model(&self) -> &str {
+        &self.endpoint.model
+    }
+
+    fn chat<'a>(&'a self, messages: &'a [Message]) -> BoxFuture<'a, Result<Answer, ProviderError>> {
+        Box::pin(self.endpoint.bounded(self.stream_answer(messages)))
+    }
+
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
+        Box::pin(self.endpoint.bounded(self.models()))
+    }
+}
+
+/// Turns a finished stream into the answer, or into the reason it is no answer.
+fn finish(
+    origin: &Origin,
+    answer: Answer,
+    finish_reason: Option<&str>,
+    saw_done: bool,
+) -> Result<Answer, ProviderError> {
+    let p = origin.provider;
+    match finish_reason {
+        Some("length") => {
+            return Err(ProviderError::new(
+                Reason::CutOff,
+                format!("answer cut off: raise --max-tokens ({p} stopped at the token limit)"),
+            ))
+        }
+        Some("content_filter") => {
+            return Err(ProviderError::new(
+                Reason::Refused,
+                format!("{p} refused to answer (content_filter)"),
+            ))
+        }
+        None if !saw_done => {
+            return Err(ProviderError::new(
+                Reason::StreamBroken,
+                format!("stream from {p} ended before the answer was complete"),
+            ))
+        }
+        _ => {}
+    }
+    if answer.text.trim().is_empty() {
+        return Err(ProviderError::new(
+            Reason::EmptyAnswer,
+            format!("{p} sent an empty answer"),
+        ));
+    }
+    Ok(answer)
+}
+
+pub(super) fn malformed(origin: &Origin, data: &str, error: &serde_json::Error) -> ProviderError {
+    ProviderError::new(
+        Reason::StreamBroken,
+        format!(
+            "malformed chunk from {}: {error}: {}",
+            origin.provider,
+            super::error::clip(data, 120)
+        ),
+    )
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::System => "system",
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    }
+}
+
+fn effort(level: Thinking, off: &'static str) -> &'static str {
+    match level {
+        Thinking::Off => off,
+        Thinking::Low => "low",
+        Thinking::High => "high",
+    }
+}
+
+/// One `chat.completion.chunk` (or, from a server that ignored `stream`, a whole `chat.completion`).
+#[derive(Deserialize)]
+struct Chunk {
+    choices: Option<Vec<Choice>>,
+    usage: Option<WireUsage>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    delta: Option<Delta>,
+    message: Option<Delta>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Delta {
+    content: Option<String>,
+    reasoning_content: Option<String>,
+    reasoning: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireUsage {
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+    prompt_tokens_details: Option<PromptDetails>,
+    completion_tokens_details: Option<CompletionDetails>,
+    prompt_cache_hit_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct PromptDetails {
+    cached_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct CompletionDetails {
+    reasoning_tokens: Option<u64>,
+}
+
+impl From<WireUsage> for Usage {
+    fn from(wire: WireUsage) -> Self {
+        let cached = wire.prompt_tokens_details.and_then(|d| d.cached_tokens);
+        Usage {
+            prompt_tokens: wire.prompt_tokens.unwrap_or(0),
+            completion_tokens: wire.completion_tokens.unwrap_or(0),
+            cached_tokens: cached.or(wire.prompt_cache_hit_tokens).unwrap_or(0),
+            reasoning_tokens: wire
+                .completion_tokens_details
+                .and_then(|d| d.reasoning_tokens)
+                .unwrap_or(0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_captured_llama_server_chunks_parse() {
+        let usage = r#"{"choices":[],"created":1795528769,"id":"x","model":"gemma-3-270m","system_fingerprint":"b0-unknown","object":"chat.completion.chunk","usage":{"completion_tokens":8,"prompt_tokens":17,"total_tokens":25,"prompt_tokens_details":{"cached_tokens":12}},"timings":{"cache_n":12}}"#;
+        let chunk: Chunk = serde_json::from_str(usage).expect("usage chunk");
+        let usage = Usage::from(chunk.usage.expect("usage"));
+        assert_eq!(
+            (
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                usage.cached_tokens
+            ),
+            (17, 8, 12)
+        );
+        let first = r#"{"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}]}"#;
+        let chunk: Chunk = serde_json::from_str(first).expect("first chunk");
+        assert!(chunk.choices.is_some());
+    }
+
+    #[test]
+    fn deepseek_cache_hits_count_as_cached() {
+        let wire = r#"{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}"#;
+        let usage = Usage::from(serde_json::from_str::<WireUsage>(wire).expect("usage"));
+        assert_eq!(usage.cached_tokens, 64);
+    }
+}

@@ -1,0 +1,155 @@
+//! Walking: which files are candidates, found in parallel.
+//!
+//! Skip rules (SPEC): `*_test.go`, `*.pb.go`, `*.pb.*.go`; folders `vendor/`, `testdata/`,
+//! `node_modules/`, `.git/` and every hidden folder; whatever `.gitignore`/`.ignore` excludes (also outside
+//! a git checkout, since users keep those files for tools like this one). Symbolic links are not followed,
+//! as in ripgrep. A file the user names explicitly is always a candidate, whatever its name.
+
+use std::path::{Path, PathBuf};
+
+use ignore::{WalkBuilder, WalkState};
+
+use super::Warning;
+use crate::lang::Lang;
+
+/// Folder names never entered.
+const SKIPPED_DIRS: &[&str] = &["vendor", "testdata", "node_modules"];
+
+/// A path to work on, as the user named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub path: PathBuf,
+    /// True when the user named no path: the current folder is walked and `./` is left off printed paths,
+    /// as ripgrep does.
+    pub implicit: bool,
+}
+
+impl Target {
+    pub fn named(path: impl Into<PathBuf>) -> Target {
+        Target {
+            path: path.into(),
+            implicit: false,
+        }
+    }
+
+    pub fn current_dir() -> Target {
+        Target {
+            path: PathBuf::from("."),
+            implicit: true,
+        }
+    }
+}
+
+/// Whether a file name is generated or test code that is never a target.
+pub fn is_skipped_file_name(name: &str) -> bool {
+    name.ends_with("_test.go") || is_generated_pb_go(name)
+}
+
+/// `x.pb.go`, `x.pb.validate.go`, `x_router.pb.go`, … (`*.pb.go` and `*.pb.*.go`).
+fn is_generated_pb_go(name: &str) -> bool {
+    name.strip_suffix(".go")
+        .is_some_and(|stem| stem.ends_with(".pb") || stem.contains(".pb."))
+}
+
+/// Calls `visit` (from several threads) with each candidate file and its language, or with a warning for
+/// what could not be walked.
+pub fn for_each_candidate<F>(targets: &[Target], visit: F)
+where
+    F: Fn(Result<(PathBuf, Lang), Warning>) + Sync,
+{
+    let (files, dirs): (Vec<&Target>, Vec<&Target>) =
+        targets.iter().partition(|t| !t.path.is_dir());
+    for target in files {
+        match Lang::of(&target.path) {
+            Some(lang) => visit(Ok((target.path.clone(), lang))),
+            None => visit(Err(Warning {
+                path: target.path.clone(),
+                reason: "not a source file assistant knows (Go), skipped".into(),
+            })),
+        }
+    }
+    let Some((first, rest)) = dirs.split_first() else {
+        return;
+    };
+    let mut builder = WalkBuilder::new(&first.path);
+    for target in rest {
+        builder.add(&target.path);
+    }
+    builder
+        .hidden(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            let name = entry.file_name().to_string_lossy();
+            if is_dir {
+                entry.depth() == 0 || !SKIPPED_DIRS.contains(&name.as_ref())
+            } else {
+                !is_skipped_file_name(&name)
+            }
+        });
+    let implicit_roots: Vec<&Path> = dirs
+        .iter()
+        .filter(|t| t.implicit)
+        .map(|t| t.path.as_path())
+        .collect();
+    builder.build_parallel().run(|| {
+        let visit = &visit;
+        let implicit_roots = &implicit_roots;
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) => {
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    if let Some(lang) = is_file.then(|| Lang::of(entry.path())).flatten() {
+                        visit(Ok((shown_path(entry.path(), implicit_roots), lang)));
+                    }
+                }
+                Err(error) => visit(Err(walk_warning(error))),
+            }
+            WalkState::Continue
+        })
+    });
+}
+
+/// `./a/b.go` → `a/b.go` when the walk started from an implicit `.`.
+fn shown_path(path: &Path, implicit_roots: &[&Path]) -> PathBuf {
+    implicit_roots
+        .iter()
+        .find_map(|root| path.strip_prefix(root).ok())
+        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
+}
+
+fn walk_warning(error: ignore::Error) -> Warning {
+    let path = walk_error_path(&error).unwrap_or_default();
+    let reason = match error.io_error() {
+        Some(io) => format!("cannot read: {io}"),
+        None => error.to_string(),
+    };
+    Warning { path, reason }
+}
+
+fn walk_error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_file_names() {
+        for name in ["a_test.go", "a.pb.go", "a_router.pb.go", "a.pb.validate.go"] {
+            assert!(is_skipped_file_name(name), "{name}");
+        }
+        for name in ["a.go", "pb.go", "apb.go", "handler.go"] {
+            assert!(!is_skipped_file_name(name), "{name}");
+        }
+    }
+}
