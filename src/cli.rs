@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "assistant",
     version,
+    long_version = env!("ASSISTANT_LONG_VERSION"),
     about = "Finishes the business logic that code generators leave as stubs",
     long_about = "Finds functions whose body is only a marker (sponge's panic(\"implement me\")), asks an LLM \
                   to implement them from their doc comments and the project around them, checks every answer \
@@ -44,6 +45,18 @@ pub enum ColorChoice {
 pub enum Command {
     /// List stubs (editor problem list, pre-review gate).
     Scan(ScanArgs),
+    /// Ask the model to implement stubs; write checked answers to FILE.assistant sidecars.
+    Generate(Box<GenerateArgs>),
+    /// List the models an endpoint offers.
+    Models(ModelsArgs),
+    /// Apply FILE.assistant sidecars to their sources.
+    Merge(MergeArgs),
+    /// Remove FILE.assistant sidecars and rejected answers.
+    Clean(CleanArgs),
+    /// Print a shell's completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page as roff (`assistant man | man -l -`).
+    Man(ManArgs),
 }
 
 /// PATH, `--dir` and `--file` are interchangeable ways to name what to work on.
@@ -92,4 +105,146 @@ pub enum ScanFormat {
     Text,
     Json,
     Sarif,
+}
+
+/// Which provider to talk to and how; shared by `generate` and `models`.
+#[derive(Debug, Args, Clone)]
+pub struct EndpointArgs {
+    /// Provider: deepseek, openai (alias chatgpt), gemini, ollama.
+    #[arg(long = "type", value_name = "TYPE", env = "ASSISTANT_TYPE")]
+    pub kind: Option<String>,
+    /// Replaces the provider's base URL (any OpenAI-compatible server: vLLM, llama.cpp, …).
+    #[arg(long, value_name = "URL", env = "ASSISTANT_BASE_URL")]
+    pub base_url: Option<String>,
+    /// API key; else DEEPSEEK_API_KEY / OPENAI_API_KEY / GEMINI_API_KEY or GOOGLE_API_KEY by type, else
+    /// ASSISTANT_API_KEY. Never printed.
+    #[arg(long, value_name = "KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub paths: PathArgs,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+    /// With one --file: only the stub whose declaration contains line N (the stub under the cursor).
+    #[arg(long, value_name = "N")]
+    pub line: Option<usize>,
+    /// Model name (default: the provider's current default; see `assistant models`).
+    #[arg(long, value_name = "M", env = "ASSISTANT_MODEL")]
+    pub model: Option<String>,
+    /// Jobs in flight at once.
+    #[arg(long, short = 'n', visible_alias = "max-assistant-num", value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub concurrency: u32,
+    /// Also treat a panic("…") whose message contains TEXT as a stub marker (repeatable).
+    #[arg(long = "marker", value_name = "TEXT")]
+    pub markers: Vec<String>,
+    /// Send nothing; print each job's prompt. Needs no key.
+    #[arg(long, visible_alias = "dry-run")]
+    pub only_print_prompt: bool,
+    /// Regenerate even when a fresh sidecar exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Text)]
+    pub format: GenerateFormat,
+    /// Prompt language (auto: Chinese when the stubs' comments hold Han characters).
+    #[arg(long, value_enum, default_value_t = LangChoice::Auto)]
+    pub lang: LangChoice,
+    /// A folder whose <lang>/<name>.j2 files replace the built-in prompt templates.
+    #[arg(long, value_name = "DIR")]
+    pub prompts: Option<PathBuf>,
+    /// Seconds one attempt may take in all.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub timeout: u64,
+    /// Retries of a failed request (429, 5xx, timeouts, dropped streams).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+    /// Sampling temperature (sent only when set).
+    #[arg(long, value_name = "F")]
+    pub temperature: Option<f32>,
+    /// Cap on the answer's tokens.
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u32>,
+    /// Reasoning effort (default: the provider's).
+    #[arg(long, value_enum, value_name = "off|low|high")]
+    pub thinking: Option<ThinkingChoice>,
+    /// Print the checked code instead of writing sidecars.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Stubs per job; a file with more is split into several jobs.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..))]
+    pub group_size: u32,
+    /// Token budget of a prompt's context.
+    #[arg(long, value_name = "N", default_value_t = 24_000)]
+    pub max_context_tokens: usize,
+    /// At most N requests per minute.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rpm: Option<u32>,
+    /// Only files changed since this git revision (committed, staged or not).
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangChoice {
+    Auto,
+    En,
+    Zh,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThinkingChoice {
+    Off,
+    Low,
+    High,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    #[command(flatten)]
+    pub paths: PathArgs,
+    /// Print a unified diff of each merge; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Merge even when a source changed since its sidecar was generated.
+    #[arg(long)]
+    pub force: bool,
+    /// Remove the sidecars that were merged (or already were).
+    #[arg(long)]
+    pub clean: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    #[command(flatten)]
+    pub paths: PathArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand whose own page to print (assistant-COMMAND(1)) instead of assistant(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }

@@ -9,8 +9,17 @@
 //!
 //! The binary (`src/main.rs`) only parses flags and calls [`commands`].
 
+pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod context;
 pub mod lang;
+pub mod merge;
+pub mod plan;
+pub mod prompt;
 pub mod provider;
+pub mod report;
+pub mod run;
 pub mod scan;
+pub mod sidecar;

@@ -1,21 +1,35 @@
-//! The `assistant` binary: parse flags, run one command, turn its outcome into an exit status
-//! (0 done, 1 the command reports failure, 2 usage errors — SPEC's contract for scripts and editors).
+//! The `assistant` binary: parse flags, fill what they leave open from `.assistant.toml`, run one command,
+//! and turn its outcome into an exit status (0 done, 1 the command reports failure, 2 usage errors,
+//! 130 Ctrl-C — SPEC's contract for scripts and editors).
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use assistant::cli::{Cli, Command};
 use assistant::commands::{self, Outcome, UsageError};
+use assistant::config;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Err(error) = apply_config_file(&mut cli, &matches) {
+        eprintln!("assistant: error: {error}");
+        return ExitCode::from(2);
+    }
     let result = match &cli.command {
         Command::Scan(args) => commands::scan::run(args, cli.global.quiet),
+        Command::Generate(args) => commands::generate::run(args, &cli.global),
+        Command::Models(args) => commands::models::run(args),
+        Command::Merge(args) => commands::merge::run(args, cli.global.quiet),
+        Command::Clean(args) => commands::clean::run(args, cli.global.quiet),
+        Command::Completions(args) => commands::completions::completions(args),
+        Command::Man(args) => commands::completions::man(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(error) => {
             eprintln!("assistant: error: {error:#}");
             if error.downcast_ref::<UsageError>().is_some() {
@@ -25,4 +39,19 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn apply_config_file(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<(), config::ConfigError> {
+    let Some((path, file)) = config::find(std::path::Path::new("."))? else {
+        return Ok(());
+    };
+    let Some((_, sub)) = matches.subcommand() else {
+        return Ok(());
+    };
+    match &mut cli.command {
+        Command::Scan(args) => config::apply_to_scan(args, sub, &file),
+        Command::Generate(args) => config::apply_to_generate(args, sub, &file, &path)?,
+        _ => {}
+    }
+    Ok(())
 }

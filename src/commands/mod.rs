@@ -1,6 +1,12 @@
 //! The command edge: each subcommand turns flags into calls on the pipeline's stages and results into
 //! output and an exit code. Errors become `anyhow` here and nowhere deeper.
 
+pub mod changed;
+pub mod clean;
+pub mod completions;
+pub mod generate;
+pub mod merge;
+pub mod models;
 pub mod scan;
 
 use std::path::PathBuf;
@@ -15,6 +21,8 @@ pub enum Outcome {
     Success,
     /// 1: the command ran, but found what it reports as failure (stubs under `--check`, a failed job, …).
     Failure,
+    /// 130: stopped by Ctrl-C, after saying what was done.
+    Interrupted,
 }
 
 /// A mistake in how the tool was called, or nothing to work on: exit 2.

@@ -3,13 +3,18 @@
 //! tree-sitter recovers from syntax errors, so a file that does not compile still yields every declaration
 //! the parser could make sense of — a stub in a half-edited file is still found.
 //! This module owns the Go-specific facts: what a declaration, a receiver and a doc comment look like, and
-//! which `panic` calls are markers ([`super::Markers`] decides on the message).
+//! which `panic` calls are markers ([`super::Markers`] decides on the message). Listing an answer's
+//! declarations and merging them into a source live in the submodules.
 
 use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
 
 use super::{Markers, Stub};
+
+pub mod decls;
+pub mod merge;
+pub mod outline;
 
 thread_local! {
     // A parser is cheap to reuse and not `Sync`: one per worker thread.
@@ -195,7 +200,7 @@ fn unescape(inner: &str) -> String {
 }
 
 /// The receiver's type name: `Set` for `(s *Set[T])`, `couponHandler` for `(h *couponHandler)`.
-fn receiver_type_name(list: Node, source: &str) -> Option<String> {
+pub(crate) fn receiver_type_name(list: Node, source: &str) -> Option<String> {
     let mut cursor = list.walk();
     let parameter = list
         .named_children(&mut cursor)
@@ -239,13 +244,15 @@ pub fn doc_text(comments: &str) -> String {
             in_block = !closed;
         }
     }
-    while lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
-    while lines.first().is_some_and(|l| l.is_empty()) {
-        lines.remove(0);
-    }
-    lines.join("\n")
+    let first = lines
+        .iter()
+        .position(|l| !l.is_empty())
+        .unwrap_or(lines.len());
+    let last = lines
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(first, |i| i + 1);
+    lines[first..last].join("\n")
 }
 
 /// What follows the marker's statement in the body: sponge's commented example code. Empty when the

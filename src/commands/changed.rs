@@ -1,0 +1,43 @@
+//! `--changed-since REV`: the files a change touched, so a pre-review job spends tokens only on them.
+//! Asks git (committed since REV, staged, unstaged, and untracked files), as absolute paths.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::UsageError;
+
+pub fn files_changed_since(revision: &str) -> Result<HashSet<PathBuf>, UsageError> {
+    let top = git(&["rev-parse", "--show-toplevel"])?;
+    let top = PathBuf::from(top.trim());
+    let mut files = HashSet::new();
+    for args in [
+        vec!["diff", "--name-only", "--no-renames", revision, "--"],
+        vec!["ls-files", "--others", "--exclude-standard", "--full-name"],
+    ] {
+        let listing = git(&args)?;
+        files.extend(
+            listing
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(|l| top.join(l)),
+        );
+    }
+    Ok(files)
+}
+
+fn git(args: &[&str]) -> Result<String, UsageError> {
+    let output = Command::new("git")
+        .args(args)
+        .output()
+        .map_err(|e| UsageError(format!("--changed-since needs git: {e}")))?;
+    if !output.status.success() {
+        let message = String::from_utf8_lossy(&output.stderr);
+        return Err(UsageError(format!(
+            "--changed-since: git {} failed: {}",
+            args.join(" "),
+            message.trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}

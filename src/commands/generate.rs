@@ -1,0 +1,499 @@
+//! `assistant generate`: scan → plan → prompt → ask → check → sidecar, wired together.
+//!
+//! Everything that can be known before the first request is settled first — the key, the templates,
+//! every job's prompt — so usage errors exit 2 before any traffic, and `--only-print-prompt` is the same
+//! road stopped before `ask`. Then the jobs run (see `run.rs`); each job asks, checks, and asks once more
+//! with the problems when the check fails. Sidecars are written on the main task as a file's last job
+//! lands, so Ctrl-C leaves only whole sidecars behind.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use super::{targets, Outcome, UsageError};
+use crate::check::{self, CheckedFile, Expected};
+use crate::cli::{GenerateArgs, GenerateFormat, GlobalArgs, LangChoice, ThinkingChoice};
+use crate::context::gather::{Gatherer, JobContext};
+use crate::lang::Markers;
+use crate::plan::{self, Job};
+use crate::prompt::{Prompt, PromptLang, Templates};
+use crate::provider::retry::{ask_with_retries_observed, Gate, RetryPolicy};
+use crate::provider::{
+    self, defaults, Message, Provider, ProviderConfig, ProviderKind, Thinking, Usage,
+};
+use crate::report::{JobReport, Reporter, Summary};
+use crate::run::{run_all, Ended};
+use crate::scan::{scan, ScannedFile};
+use crate::sidecar;
+
+pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
+    let kind = provider_kind(args.endpoint.kind.as_deref())?;
+    let api_key = if args.only_print_prompt {
+        None
+    } else {
+        let key = defaults::resolve_api_key(kind, args.endpoint.api_key.clone());
+        if key.is_none() && defaults::of(kind).needs_key {
+            return Err(UsageError(defaults::missing_key_message(kind)).into());
+        }
+        key
+    };
+    if args.line.is_some() && !(args.paths.files.len() == 1 && args.paths.all().len() == 1) {
+        return Err(
+            UsageError("--line needs exactly one --file (and no other path)".into()).into(),
+        );
+    }
+    let (templates, _) =
+        Templates::load(args.prompts.as_deref()).map_err(|e| UsageError(e.to_string()))?;
+
+    let files = stubbed_files(args, global.quiet)?;
+    let (files, fresh) = if args.force || args.stdout {
+        (files, Vec::new())
+    } else {
+        files.into_iter().partition::<Vec<_>, _>(|file| {
+            !sidecar::is_fresh(&file.path, &file.source, &identities(file))
+        })
+    };
+    let files = files.into_iter().map(Arc::new).collect();
+    let jobs = plan::jobs(files, args.group_size as usize);
+
+    let mut gatherer = Gatherer::default();
+    let mut prepared = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let context = gatherer.job_context(&job);
+        let lang = match args.lang {
+            LangChoice::Auto => PromptLang::detect(&job),
+            LangChoice::En => PromptLang::En,
+            LangChoice::Zh => PromptLang::Zh,
+        };
+        let prompt = templates
+            .render(&job, &context, lang, args.max_context_tokens)
+            .map_err(|e| UsageError(e.to_string()))?;
+        prepared.push(Prepared {
+            job,
+            context,
+            prompt,
+        });
+    }
+    if !global.quiet {
+        for warning in &gatherer.warnings {
+            eprintln!("assistant: warning: {warning}");
+        }
+    }
+
+    if args.only_print_prompt {
+        print_prompts(&prepared, args);
+        return Ok(Outcome::Success);
+    }
+
+    let reporter = Arc::new(match args.format {
+        GenerateFormat::Text => Reporter::text(
+            prepared.len(),
+            global.quiet,
+            crate::report::use_color(global.color),
+        ),
+        GenerateFormat::Json => Reporter::json(),
+    });
+    for file in &fresh {
+        reporter.skipped(&file.path);
+    }
+    let provider: Arc<dyn Provider> = Arc::from(
+        provider::build(provider_config(args, kind, api_key))
+            .map_err(|e| UsageError(e.to_string()))?,
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let shared = Shared {
+        provider,
+        templates: Arc::new(templates),
+        policy: RetryPolicy {
+            retries: args.retries,
+            ..RetryPolicy::default()
+        },
+        gate: Gate::with_rpm(args.rpm),
+        reporter: Arc::clone(&reporter),
+        markers: Markers::new(args.markers.clone()),
+    };
+    let meta = sidecar::Meta {
+        provider: shared.provider.name().to_string(),
+        model: shared.provider.model().to_string(),
+        time: std::time::SystemTime::now(),
+    };
+    let summary = runtime.block_on(ask_all(prepared, shared, args, fresh.len(), meta));
+    reporter.summary(&summary);
+    Ok(if summary.interrupted {
+        Outcome::Interrupted
+    } else if summary.failed > 0 {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+struct Prepared {
+    job: Job,
+    context: JobContext,
+    prompt: Prompt,
+}
+
+/// What every job's task shares.
+#[derive(Clone)]
+struct Shared {
+    provider: Arc<dyn Provider>,
+    templates: Arc<Templates>,
+    policy: RetryPolicy,
+    gate: Gate,
+    reporter: Arc<Reporter>,
+    markers: Markers,
+}
+
+fn provider_kind(name: Option<&str>) -> Result<ProviderKind, UsageError> {
+    let name = name.ok_or_else(|| {
+        UsageError("--type is required: deepseek, openai, gemini or ollama".into())
+    })?;
+    name.parse().map_err(UsageError)
+}
+
+fn provider_config(
+    args: &GenerateArgs,
+    kind: ProviderKind,
+    api_key: Option<String>,
+) -> ProviderConfig {
+    let mut config = ProviderConfig::new(kind);
+    config.base_url = args.endpoint.base_url.clone();
+    config.api_key = api_key;
+    config.model = args.model.clone();
+    config.temperature = args.temperature;
+    config.max_tokens = args.max_tokens;
+    config.thinking = args.thinking.map(|t| match t {
+        ThinkingChoice::Off => Thinking::Off,
+        ThinkingChoice::Low => Thinking::Low,
+        ThinkingChoice::High => Thinking::High,
+    });
+    config.timeouts.attempt = std::time::Duration::from_secs(args.timeout.max(1));
+    config
+}
+
+fn identities(file: &ScannedFile) -> Vec<String> {
+    file.stubs.iter().map(|s| s.identity()).collect()
+}
+
+/// The files with stubs that the flags select (`--line`, `--changed-since`).
+fn stubbed_files(args: &GenerateArgs, quiet: bool) -> Result<Vec<ScannedFile>> {
+    let targets = targets(&args.paths)?;
+    let outcome = scan(&targets, &Markers::new(args.markers.clone()));
+    if !quiet {
+        for warning in &outcome.warnings {
+            eprintln!("assistant: warning: {warning}");
+        }
+    }
+    if outcome.files_read == 0 && !outcome.warnings.is_empty() {
+        return Err(UsageError("nothing could be read".into()).into());
+    }
+    let mut files = outcome.files;
+    if let Some(revision) = &args.changed_since {
+        let changed = super::changed::files_changed_since(revision)?;
+        files.retain(|file| changed.contains(&absolute(&file.path)));
+    }
+    if let Some(line) = args.line {
+        for file in &mut files {
+            plan::narrow_to_line(file, line);
+        }
+        files.retain(|file| !file.stubs.is_empty());
+        if files.is_empty() {
+            return Err(UsageError(format!("no stub at line {line}")).into());
+        }
+    }
+    Ok(files)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn print_prompts(prepared: &[Prepared], args: &GenerateArgs) {
+    let total = prepared.len();
+    for (index, Prepared { job, prompt, .. }) in prepared.iter().enumerate() {
+        let dropped: Vec<&str> = prompt.dropped.iter().map(|d| d.describe()).collect();
+        match args.format {
+            GenerateFormat::Json => println!(
+                "{}",
+                json!({
+                    "event": "prompt",
+                    "file": job.file.path.display().to_string(),
+                    "part": job.part, "parts": job.parts,
+                    "functions": job.identities(),
+                    "lang": prompt.lang,
+                    "tokens": prompt.tokens,
+                    "budget": args.max_context_tokens,
+                    "included": prompt.included,
+                    "dropped": dropped,
+                    "system": prompt.system,
+                    "user": prompt.user,
+                })
+            ),
+            GenerateFormat::Text => {
+                println!("=== job {}/{total}: {}", index + 1, job.label());
+                println!("stubs: {}", job.identities().join(", "));
+                println!(
+                    "prompt: {} tokens (budget {}), language {}",
+                    prompt.tokens,
+                    args.max_context_tokens,
+                    prompt.lang.code()
+                );
+                println!("context: {}", prompt.included.join(", "));
+                println!(
+                    "dropped for the budget: {}",
+                    if dropped.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        dropped.join(", ")
+                    }
+                );
+                println!("--- system\n{}--- user\n{}", prompt.system, prompt.user);
+            }
+        }
+    }
+    if total == 0 && args.format == GenerateFormat::Text {
+        eprintln!("no stubs to implement");
+    }
+}
+
+/// A job's result as it comes back to the main task.
+struct Done {
+    job: Job,
+    report: JobReport,
+    checked: Vec<CheckedFile>,
+}
+
+async fn ask_all(
+    prepared: Vec<Prepared>,
+    shared: Shared,
+    args: &GenerateArgs,
+    skipped: usize,
+    meta: sidecar::Meta,
+) -> Summary {
+    let started = Instant::now();
+    let mut summary = Summary {
+        jobs: prepared.len(),
+        skipped,
+        ..Summary::default()
+    };
+    let mut files = FileParts::new(&prepared);
+    let reporter = Arc::clone(&shared.reporter);
+    let ended = run_all(
+        prepared,
+        args.concurrency as usize,
+        |item| perform(item, shared.clone()),
+        |mut done: Done| {
+            if done.report.result.is_ok() {
+                match files.land(&done, args.stdout, &meta) {
+                    Ok(sidecars) => done.report.result = Ok(sidecars),
+                    Err(error) => done.report.result = Err(error),
+                }
+            } else {
+                files.land_failure(&done.job);
+            }
+            summary.add(&done.report);
+            reporter.ended(&done.report);
+        },
+        async {
+            // No handler (an odd platform) means no Ctrl-C handling, not an instant interrupt.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        },
+    )
+    .await;
+    summary.interrupted = ended == Ended::Interrupted;
+    summary.cancelled = summary.jobs - summary.succeeded - summary.failed;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary
+}
+
+/// One job: ask, check, and on a failed check ask once more with the problems.
+async fn perform(item: Prepared, shared: Shared) -> Done {
+    let Prepared {
+        job,
+        context,
+        prompt,
+    } = item;
+    let started = Instant::now();
+    let label = job.label();
+    shared.reporter.started(&label);
+    let expected = expected(&job, &context, &shared.markers);
+    let mut messages = vec![
+        Message::system(prompt.system.clone()),
+        Message::user(prompt.user.clone()),
+    ];
+    let mut usage = Usage::default();
+    let mut attempts = 0;
+    let mut outcome = Err(String::new());
+    for round in 0..2 {
+        let reporter = Arc::clone(&shared.reporter);
+        let asked = ask_with_retries_observed(
+            shared.provider.as_ref(),
+            &messages,
+            &shared.policy,
+            &shared.gate,
+            |r| reporter.retrying(&label, r.attempt, r.wait, &r.error.to_string()),
+        )
+        .await;
+        let asked = match asked {
+            Ok(asked) => asked,
+            Err(failed) => {
+                attempts += failed.attempts;
+                outcome = Err(failed.error.to_string());
+                break;
+            }
+        };
+        attempts += asked.attempts;
+        usage += asked.answer.usage;
+        match check::check(&asked.answer.text, &expected) {
+            Ok(checked) => {
+                outcome = Ok(checked);
+                break;
+            }
+            Err(problems) if round == 0 => {
+                let repair = shared
+                    .templates
+                    .repair(prompt.lang, &problems.repair_prompt())
+                    .unwrap_or_else(|_| problems.repair_prompt());
+                messages.push(Message::assistant(asked.answer.text));
+                messages.push(Message::user(repair));
+            }
+            Err(problems) => {
+                let kept = check::save_rejected(&asked.answer.text, &job.file.path)
+                    .map(|path| format!("; the answer is kept in {}", path.display()))
+                    .unwrap_or_default();
+                outcome = Err(format!(
+                    "the answer failed the check twice: {problems}{kept}"
+                ));
+            }
+        }
+    }
+    let (checked, result) = match outcome {
+        Ok(checked) => (checked, Ok(Vec::new())),
+        Err(error) => (Vec::new(), Err(error)),
+    };
+    Done {
+        report: JobReport {
+            file: job.file.path.clone(),
+            label,
+            functions: job.identities(),
+            attempts,
+            seconds: started.elapsed().as_secs_f64(),
+            usage,
+            result,
+        },
+        job,
+        checked,
+    }
+}
+
+fn expected(job: &Job, context: &JobContext, markers: &Markers) -> Expected {
+    Expected {
+        target: check::TargetFile {
+            name: context.file.name.clone(),
+            path: job.file.path.clone(),
+            source: job.file.source.clone(),
+            stubs: job.stubs.clone(),
+        },
+        dependent: context
+            .file
+            .sponge
+            .as_ref()
+            .and_then(|s| s.dao.as_ref())
+            .map(|dao| check::DependentFile {
+                name: dao.name.clone(),
+                path: dao.path.clone(),
+                source: dao.source.clone(),
+            }),
+        markers: markers.clone(),
+    }
+}
+
+/// Checked parts waiting for the rest of their file's jobs.
+struct FileParts {
+    /// Jobs still running per source file.
+    remaining: HashMap<PathBuf, usize>,
+    /// Parts per file they are for (the source, or a dependent such as the dao file).
+    parts: HashMap<PathBuf, Vec<CheckedFile>>,
+    sources: HashMap<PathBuf, String>,
+}
+
+impl FileParts {
+    fn new(prepared: &[Prepared]) -> FileParts {
+        let mut remaining = HashMap::new();
+        for item in prepared {
+            *remaining.entry(item.job.file.path.clone()).or_insert(0) += 1;
+        }
+        FileParts {
+            remaining,
+            parts: HashMap::new(),
+            sources: HashMap::new(),
+        }
+    }
+
+    fn land_failure(&mut self, job: &Job) {
+        if let Some(left) = self.remaining.get_mut(&job.file.path) {
+            *left -= 1;
+        }
+    }
+
+    /// Records a job's checked files; when it was its file's last job, writes the sidecars (or prints the
+    /// code under `--stdout`) and returns their paths.
+    fn land(
+        &mut self,
+        done: &Done,
+        to_stdout: bool,
+        meta: &sidecar::Meta,
+    ) -> Result<Vec<PathBuf>, String> {
+        for part in &done.checked {
+            self.parts
+                .entry(part.path.clone())
+                .or_default()
+                .push(part.clone());
+        }
+        self.sources
+            .insert(done.job.file.path.clone(), done.job.file.source.clone());
+        let left = self
+            .remaining
+            .entry(done.job.file.path.clone())
+            .or_insert(1);
+        *left -= 1;
+        let mut written = vec![sidecar::sidecar_path(&done.job.file.path)];
+        if *left > 0 {
+            return Ok(written);
+        }
+        written.clear();
+        let mut paths: Vec<PathBuf> = done.checked.iter().map(|p| p.path.clone()).collect();
+        paths.sort_by_key(|p| p != &done.job.file.path);
+        paths.dedup();
+        for path in paths {
+            let parts = self.parts.get(&path).cloned().unwrap_or_default();
+            let source = match self.sources.get(&path) {
+                Some(source) => source.clone(),
+                None => std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: cannot read: {e}", path.display()))?,
+            };
+            let content = sidecar::compose(&path, &source, &parts, meta)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if to_stdout {
+                print!("{content}");
+                written.push(path);
+            } else {
+                let sidecar = sidecar::sidecar_path(&path);
+                sidecar::write_atomic(&sidecar, &content)
+                    .map_err(|e| format!("{}: cannot write: {e}", sidecar.display()))?;
+                written.push(sidecar);
+            }
+        }
+        Ok(written)
+    }
+}

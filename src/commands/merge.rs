@@ -1,0 +1,126 @@
+//! `assistant merge`: apply `FILE.assistant` sidecars to their sources (the rules live in
+//! `crate::merge`); `--dry-run` shows the diffs, `--clean` removes the sidecars that are merged.
+//!
+//! Results go to stdout (`merged PATH (…)`, `already merged PATH`, `would merge PATH` and its diff,
+//! `removed SIDECAR`, `backup DIR`); refusals and failures to stderr. Exit 1 when any sidecar was
+//! refused or failed.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{targets, Outcome};
+use crate::cli::MergeArgs;
+use crate::merge::{self, Options, Plan, Status};
+
+pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
+    let targets = targets(&args.paths)?;
+    let (sidecars, warnings) = merge::find_sidecars(&targets);
+    if !quiet {
+        for warning in &warnings {
+            eprintln!("assistant: warning: {warning}");
+        }
+    }
+    if sidecars.is_empty() {
+        if !quiet {
+            eprintln!("assistant: no sidecars (*.assistant) found");
+        }
+        return Ok(Outcome::Success);
+    }
+    let options = Options {
+        force: args.force,
+        gofmt: merge::gofmt_available(),
+    };
+    let plans: Vec<Plan> = sidecars.iter().map(|s| merge::plan(s, options)).collect();
+    let mut ok = report_problems(&plans);
+    let mut out = std::io::stdout().lock();
+    for plan in plans.iter().filter(|p| p.status == Status::AlreadyMerged) {
+        writeln!(out, "already merged {}", plan.source.display())?;
+    }
+    let ready: Vec<&Plan> = plans
+        .iter()
+        .filter(|p| matches!(p.status, Status::Ready { .. }))
+        .collect();
+    if args.dry_run {
+        for plan in &ready {
+            writeln!(
+                out,
+                "would merge {}{}",
+                plan.source.display(),
+                changed(plan)
+            )?;
+            write!(out, "{}", merge::diff(plan))?;
+        }
+        return Ok(outcome(ok));
+    }
+    if !ready.is_empty() {
+        match merge::write(&ready) {
+            Ok(backup) => {
+                for plan in &ready {
+                    writeln!(out, "merged {}{}", plan.source.display(), changed(plan))?;
+                }
+                writeln!(out, "backup {}", backup.display())?;
+            }
+            Err(error) => {
+                eprintln!("assistant: error: {error}");
+                return Ok(Outcome::Failure);
+            }
+        }
+    }
+    if args.clean {
+        ok &= clean(&plans, &mut out)?;
+    }
+    Ok(outcome(ok))
+}
+
+/// Prints refusals and failures; true when there were none.
+fn report_problems(plans: &[Plan]) -> bool {
+    let mut ok = true;
+    for plan in plans {
+        let (what, reason) = match &plan.status {
+            Status::Refused(reason) => ("refused", reason),
+            Status::Failed(reason) => ("failed", reason),
+            Status::Ready { .. } | Status::AlreadyMerged => continue,
+        };
+        eprintln!("assistant: {what} {}: {reason}", plan.sidecar.display());
+        ok = false;
+    }
+    ok
+}
+
+/// ` (couponHandler.RedeemCoupon, …)`
+fn changed(plan: &Plan) -> String {
+    match &plan.status {
+        Status::Ready { changed } if !changed.is_empty() => format!(" ({})", changed.join(", ")),
+        _ => String::new(),
+    }
+}
+
+/// Removes the sidecars whose declarations are now in their sources; true when all could be removed.
+fn clean(plans: &[Plan], out: &mut impl Write) -> Result<bool> {
+    let mut ok = true;
+    let merged = plans
+        .iter()
+        .filter(|p| matches!(p.status, Status::Ready { .. } | Status::AlreadyMerged));
+    for plan in merged {
+        match std::fs::remove_file(&plan.sidecar) {
+            Ok(()) => writeln!(out, "removed {}", plan.sidecar.display())?,
+            Err(error) => {
+                eprintln!(
+                    "assistant: error: cannot remove {}: {error}",
+                    plan.sidecar.display()
+                );
+                ok = false;
+            }
+        }
+    }
+    Ok(ok)
+}
+
+fn outcome(ok: bool) -> Outcome {
+    if ok {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    }
+}

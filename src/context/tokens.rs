@@ -1,0 +1,22 @@
+//! Token counts, with a real BPE (OpenAI's o200k), so the context budget means what providers bill.
+//! DeepSeek's and Gemini's tokenizers differ by a few percent on code; the budget has that slack.
+
+use tiktoken_rs::{o200k_base_singleton, CoreBPE};
+
+pub fn count(text: &str) -> usize {
+    bpe().encode_ordinary(text).len()
+}
+
+fn bpe() -> &'static CoreBPE {
+    o200k_base_singleton()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_tokens() {
+        assert_eq!(super::count(""), 0);
+        let n = super::count("func (h *couponHandler) RedeemCoupon(ctx context.Context) error");
+        assert!((8..30).contains(&n), "{n}");
+    }
+}

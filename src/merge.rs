@@ -1,0 +1,449 @@
+//! The merge stage: apply sidecars to their sources without ever losing an edit.
+//!
+//! For each sidecar: its source must exist; the merged text is computed in memory (`lang::go::merge`) and
+//! must parse; a merged text equal to the source means "already merged"; a source whose hash is not the
+//! one recorded at generation time is refused unless forced. Writing is all or nothing: every file is
+//! first staged beside its destination (so an unwritable folder stops the run before anything changes),
+//! the originals are copied to a backup folder, then each staged file is renamed into place.
+//! `gofmt` formats the result when it is on PATH — only for sources that were gofmt-clean, so no byte
+//! outside the merged spans changes.
+//!
+//! Flags, output and exit codes belong to `commands::merge` and `commands::clean`.
+
+use std::io::{self, Write as _};
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use ignore::WalkBuilder;
+
+use crate::lang::{go, Lang};
+use crate::scan::{Target, Warning};
+use crate::sidecar::{self, StagedWrite, EXTENSION, REJECTED_EXTENSION};
+
+/// Folder names never entered when looking for sidecars (hidden folders are skipped too).
+const SKIPPED_DIRS: &[&str] = &["vendor", "node_modules", "target", "testdata"];
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Merge even when the source changed since the sidecar was generated.
+    pub force: bool,
+    /// Format merged Go files with `gofmt` (see [`gofmt_available`]).
+    pub gofmt: bool,
+}
+
+/// What merging one sidecar would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// The merged text differs from the source; these declarations change.
+    Ready { changed: Vec<String> },
+    /// The source already holds every declaration.
+    AlreadyMerged,
+    /// Not merged, on purpose (the source changed since generation).
+    Refused(String),
+    /// Not merged, because it cannot be.
+    Failed(String),
+}
+
+/// One sidecar, its source, and the result of merging it in memory.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub sidecar: PathBuf,
+    pub source: PathBuf,
+    pub status: Status,
+    /// The source's text (empty when it could not be read).
+    pub original: String,
+    /// The text to write (empty unless `Ready`).
+    pub merged: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write {}: {source}; nothing was changed", path.display())]
+    Stage { path: PathBuf, source: io::Error },
+    #[error("cannot back up {} into {}: {source}; nothing was changed", path.display(), backup.display())]
+    Backup {
+        path: PathBuf,
+        backup: PathBuf,
+        source: io::Error,
+    },
+    #[error("cannot replace {}: {source}; the files before it were written, the originals are in {}", path.display(), backup.display())]
+    Commit {
+        path: PathBuf,
+        backup: PathBuf,
+        source: io::Error,
+    },
+}
+
+/// The sidecars (`*.assistant`) under `targets`, sorted, with what could not be walked. `.gitignore` is
+/// not honoured (users often ignore `*.assistant`); hidden, `vendor`, `node_modules`, `target` and
+/// `testdata` folders are skipped. A named source file stands for its sidecar.
+pub fn find_sidecars(targets: &[Target]) -> (Vec<PathBuf>, Vec<Warning>) {
+    find(
+        targets,
+        &|name| name.ends_with(&format!(".{EXTENSION}")),
+        |file| {
+            let sidecar = sidecar::sidecar_path(file);
+            vec![sidecar].into_iter().filter(|p| p.is_file()).collect()
+        },
+    )
+}
+
+/// What `clean` removes under `targets`: sidecars, rejected answers, and temporary files an interrupted
+/// write left behind.
+pub fn find_leftovers(targets: &[Target]) -> (Vec<PathBuf>, Vec<Warning>) {
+    find(targets, &is_leftover, |file| {
+        [sidecar::sidecar_path(file), sidecar::rejected_path(file)]
+            .into_iter()
+            .filter(|p| p.is_file())
+            .collect()
+    })
+}
+
+fn is_leftover(name: &str) -> bool {
+    name.ends_with(&format!(".{EXTENSION}"))
+        || name.ends_with(&format!(".{REJECTED_EXTENSION}"))
+        || (name.starts_with(".assistant-") && name.ends_with(".tmp"))
+}
+
+fn find(
+    targets: &[Target],
+    wanted: &dyn Fn(&str) -> bool,
+    companions: impl Fn(&Path) -> Vec<PathBuf>,
+) -> (Vec<PathBuf>, Vec<Warning>) {
+    let mut found = Vec::new();
+    let mut warnings = Vec::new();
+    for target in targets {
+        let path = &target.path;
+        if !path.is_dir() {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            if wanted(&name) {
+                found.push(path.clone());
+            } else {
+                found.extend(companions(path));
+            }
+            continue;
+        }
+        let walker = WalkBuilder::new(path)
+            .standard_filters(false)
+            .follow_links(false)
+            .filter_entry(|entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let name = entry.file_name().to_string_lossy();
+                !is_dir
+                    || entry.depth() == 0
+                    || !(name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()))
+            })
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    if is_file && wanted(&entry.file_name().to_string_lossy()) {
+                        found.push(shown(entry.path(), target));
+                    }
+                }
+                Err(error) => warnings.push(Warning {
+                    path: path.clone(),
+                    reason: error.to_string(),
+                }),
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    (found, warnings)
+}
+
+/// `./a/b.go.assistant` → `a/b.go.assistant` when the user named no path (as `scan` prints them).
+fn shown(path: &Path, target: &Target) -> PathBuf {
+    if target.implicit {
+        if let Ok(relative) = path.strip_prefix(&target.path) {
+            return relative.to_path_buf();
+        }
+    }
+    path.to_path_buf()
+}
+
+/// Whether `gofmt` is an executable on PATH.
+pub fn gofmt_available() -> bool {
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    let name = if cfg!(windows) { "gofmt.exe" } else { "gofmt" };
+    std::env::split_paths(&path)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .any(|dir| dir.join(name).is_file())
+}
+
+/// Reads a sidecar and its source and merges them in memory.
+pub fn plan(sidecar_path: &Path, options: Options) -> Plan {
+    let source =
+        sidecar::source_path_of(sidecar_path).unwrap_or_else(|| sidecar_path.to_path_buf());
+    let mut plan = Plan {
+        sidecar: sidecar_path.to_path_buf(),
+        source,
+        status: Status::Failed(String::new()),
+        original: String::new(),
+        merged: String::new(),
+    };
+    plan.status = match decide(&mut plan, options) {
+        Ok(status) | Err(status) => status,
+    };
+    plan
+}
+
+fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
+    let failed = |reason: String| Status::Failed(reason);
+    let sidecar = sidecar::read(&plan.sidecar).map_err(|e| failed(e.to_string()))?;
+    let lang = Lang::of(&plan.source).ok_or_else(|| {
+        failed("the sidecar is not beside a source file assistant knows (Go)".into())
+    })?;
+    let bytes = std::fs::read(&plan.source).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => failed(format!(
+            "its source {} does not exist (moved or deleted?)",
+            plan.source.display()
+        )),
+        _ => failed(format!("cannot read {}: {e}", plan.source.display())),
+    })?;
+    let stale = sidecar::sha256_hex(&bytes) != sidecar.source_sha256;
+    plan.original = String::from_utf8(bytes)
+        .map_err(|_| failed(format!("{} is not UTF-8", plan.source.display())))?;
+    let refused = || {
+        Status::Refused(
+            "the source changed since the sidecar was generated (its SHA-256 differs); \
+             review the sidecar and use --force to merge anyway"
+                .into(),
+        )
+    };
+    let merged = match lang {
+        Lang::Go => go::merge::merge(&plan.original, &sidecar.code),
+    };
+    let merged = match merged {
+        Ok(merged) => merged,
+        Err(_) if stale && !options.force => return Err(refused()),
+        Err(error) => return Err(failed(error.to_string())),
+    };
+    let text = if options.gofmt {
+        format_like_source(&plan.original, merged.text)
+    } else {
+        merged.text
+    };
+    if text == plan.original {
+        return Ok(Status::AlreadyMerged);
+    }
+    if stale && !options.force {
+        return Err(refused());
+    }
+    plan.merged = text;
+    let mut changed = merged.replaced;
+    changed.extend(merged.extended);
+    changed.extend(merged.added);
+    Ok(Status::Ready { changed })
+}
+
+/// `gofmt` applied to the merged text, when the original was gofmt-clean (else formatting would touch
+/// lines the merge did not); the merged text as it is when gofmt fails or is missing.
+fn format_like_source(original: &str, merged: String) -> String {
+    if gofmt(original).as_deref() != Some(original) {
+        return merged;
+    }
+    gofmt(&merged).unwrap_or(merged)
+}
+
+fn gofmt(text: &str) -> Option<String> {
+    let mut child = Command::new("gofmt")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let input = text.to_string();
+    // gofmt reads all its input before writing, but a writer thread keeps a large file from filling
+    // the pipe while nobody reads.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().ok()?;
+    writer.join().ok()?.ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8(output.stdout).ok())
+        .flatten()
+}
+
+/// A unified diff of a ready plan (empty for the others).
+pub fn diff(plan: &Plan) -> String {
+    if !matches!(plan.status, Status::Ready { .. }) {
+        return String::new();
+    }
+    let source = plan.source.display().to_string();
+    similar::TextDiff::from_lines(&plan.original, &plan.merged)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{source}"), &format!("b/{source}"))
+        .to_string()
+}
+
+/// Writes every ready plan, all or nothing: stage all, back the originals up, then rename each into
+/// place. Returns the backup folder.
+pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
+    let staged = plans
+        .iter()
+        .map(|plan| {
+            sidecar::stage(&plan.source, &plan.merged).map_err(|source| WriteError::Stage {
+                path: plan.source.clone(),
+                source,
+            })
+        })
+        .collect::<Result<Vec<StagedWrite>, WriteError>>()?;
+    let backup = backup_folder();
+    for plan in plans {
+        back_up(&plan.source, &backup).map_err(|source| WriteError::Backup {
+            path: plan.source.clone(),
+            backup: backup.clone(),
+            source,
+        })?;
+    }
+    for file in staged {
+        let path = file.destination().to_path_buf();
+        file.commit().map_err(|source| WriteError::Commit {
+            path,
+            backup: backup.clone(),
+            source,
+        })?;
+    }
+    Ok(backup)
+}
+
+/// A new folder under the system's temporary folder, named by time and process.
+fn backup_folder() -> PathBuf {
+    let stamp = sidecar::rfc3339(SystemTime::now()).replace([':', '-'], "");
+    std::env::temp_dir().join(format!("assistant-backup-{stamp}-{}", std::process::id()))
+}
+
+/// Copies `source` into `backup` under its absolute path (`/w/p/a.go` → `BACKUP/w/p/a.go`).
+fn back_up(source: &Path, backup: &Path) -> io::Result<()> {
+    let absolute = std::fs::canonicalize(source)?;
+    let relative: PathBuf = absolute
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
+    let copy = backup.join(relative);
+    if let Some(parent) = copy.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::copy(source, &copy).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sidecar_for(source: &str, code: &str) -> String {
+        let part = crate::check::CheckedFile {
+            path: PathBuf::from("a.go"),
+            code: code.into(),
+            functions: vec!["F".into()],
+        };
+        let meta = sidecar::Meta {
+            provider: "test".into(),
+            model: "m".into(),
+            time: SystemTime::UNIX_EPOCH,
+        };
+        sidecar::compose(Path::new("a.go"), source, &[part], &meta).unwrap()
+    }
+
+    const SOURCE: &str = "package p\n\nfunc F() {\n\tpanic(\"implement me\")\n}\n";
+    const CODE: &str = "package p\n\nfunc F() {}\n";
+
+    fn setup() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.go"), SOURCE).unwrap();
+        let sidecar = dir.path().join("a.go.assistant");
+        std::fs::write(&sidecar, sidecar_for(SOURCE, CODE)).unwrap();
+        (dir, sidecar)
+    }
+
+    #[test]
+    fn plan_states() {
+        let (dir, sidecar) = setup();
+        let options = Options::default();
+        let ready = plan(&sidecar, options);
+        assert_eq!(
+            ready.status,
+            Status::Ready {
+                changed: vec!["F".into()]
+            }
+        );
+        assert_eq!(ready.merged, "package p\n\nfunc F() {}\n");
+        assert!(diff(&ready).contains("-\tpanic(\"implement me\")\n"));
+
+        std::fs::write(dir.path().join("a.go"), CODE).unwrap();
+        assert_eq!(plan(&sidecar, options).status, Status::AlreadyMerged);
+
+        std::fs::write(dir.path().join("a.go"), format!("{SOURCE}// edited\n")).unwrap();
+        assert!(matches!(plan(&sidecar, options).status, Status::Refused(_)));
+        let forced = plan(
+            &sidecar,
+            Options {
+                force: true,
+                ..options
+            },
+        );
+        assert!(matches!(forced.status, Status::Ready { .. }));
+
+        std::fs::remove_file(dir.path().join("a.go")).unwrap();
+        assert!(
+            matches!(plan(&sidecar, options).status, Status::Failed(reason) if reason.contains("does not exist"))
+        );
+    }
+
+    #[test]
+    fn write_replaces_and_backs_up() {
+        let (dir, sidecar) = setup();
+        let ready = plan(&sidecar, Options::default());
+        let backup = write(&[&ready]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.go")).unwrap(),
+            CODE
+        );
+        let absolute = std::fs::canonicalize(dir.path().join("a.go")).unwrap();
+        let copy = backup.join(absolute.strip_prefix("/").unwrap());
+        assert_eq!(std::fs::read_to_string(copy).unwrap(), SOURCE);
+        std::fs::remove_dir_all(backup).unwrap();
+    }
+
+    #[test]
+    fn finds_sidecars_but_not_in_skipped_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "a.go.assistant",
+            "sub/b.go.assistant",
+            "vendor/c.go.assistant",
+            ".git/d.go.assistant",
+            "sub/e.go.assistant.rejected",
+        ] {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        std::fs::write(dir.path().join(".gitignore"), "*.assistant\n").unwrap();
+        let (found, warnings) = find_sidecars(&[Target::named(dir.path())]);
+        assert!(warnings.is_empty());
+        assert_eq!(
+            found,
+            [
+                dir.path().join("a.go.assistant"),
+                dir.path().join("sub/b.go.assistant")
+            ]
+        );
+        let (leftovers, _) = find_leftovers(&[Target::named(dir.path())]);
+        assert_eq!(leftovers.len(), 3);
+        let (named, _) = find_sidecars(&[Target::named(dir.path().join("a.go"))]);
+        assert_eq!(named, [dir.path().join("a.go.assistant")]);
+    }
+}

@@ -1,0 +1,511 @@
+//! The prompt stage: a job and its context rendered through templates, within a token budget.
+//!
+//! Templates are files under `prompts/<lang>/` (`system.j2`, `user.j2`, `repair.j2`), embedded in the
+//! binary and overridable one by one with `--prompts DIR` (a file `DIR/<lang>/<name>` wins). The system
+//! message holds everything that never changes; the user message puts what a file's jobs share first
+//! (project context, the file's outline) and the job's own stubs last, so providers' prefix caches hit
+//! across a file's jobs.
+//!
+//! The budget drops context in a fixed order — error codes, model, nested proto messages, the dao
+//! outline, other functions' signatures — and never the stubs.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+
+use crate::context::gather::JobContext;
+use crate::context::proto::ProtoContext;
+use crate::context::tokens;
+use crate::plan::Job;
+
+const TEMPLATE_NAMES: &[&str] = &["system.j2", "user.j2", "repair.j2"];
+
+/// The embedded templates, `(lang, name, text)`.
+const EMBEDDED: &[(&str, &str, &str)] = &[
+    ("en", "system.j2", include_str!("../prompts/en/system.j2")),
+    ("en", "user.j2", include_str!("../prompts/en/user.j2")),
+    ("en", "repair.j2", include_str!("../prompts/en/repair.j2")),
+    ("zh", "system.j2", include_str!("../prompts/zh/system.j2")),
+    ("zh", "user.j2", include_str!("../prompts/zh/user.j2")),
+    ("zh", "repair.j2", include_str!("../prompts/zh/repair.j2")),
+];
+
+/// The language of a prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromptLang {
+    En,
+    Zh,
+}
+
+impl PromptLang {
+    pub fn code(self) -> &'static str {
+        match self {
+            PromptLang::En => "en",
+            PromptLang::Zh => "zh",
+        }
+    }
+
+    /// Chinese when the stubs' doc comments hold Han characters, else English.
+    pub fn detect(job: &Job) -> PromptLang {
+        let han = job.stubs.iter().any(|stub| stub.doc.chars().any(is_han));
+        if han {
+            PromptLang::Zh
+        } else {
+            PromptLang::En
+        }
+    }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// Context pieces the budget may drop, in the order it drops them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Droppable {
+    ErrorCodes,
+    Model,
+    NestedProtoMessages,
+    DaoOutline,
+    OtherFunctionSignatures,
+}
+
+impl Droppable {
+    pub const ORDER: [Droppable; 5] = [
+        Droppable::ErrorCodes,
+        Droppable::Model,
+        Droppable::NestedProtoMessages,
+        Droppable::DaoOutline,
+        Droppable::OtherFunctionSignatures,
+    ];
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Droppable::ErrorCodes => "error codes",
+            Droppable::Model => "model",
+            Droppable::NestedProtoMessages => "nested proto messages",
+            Droppable::DaoOutline => "dao outline",
+            Droppable::OtherFunctionSignatures => "other functions' signatures",
+        }
+    }
+}
+
+/// A rendered prompt.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub lang: PromptLang,
+    pub system: String,
+    pub user: String,
+    /// Tokens of system + user.
+    pub tokens: usize,
+    /// The context pieces that went in, for `--only-print-prompt`.
+    pub included: Vec<&'static str>,
+    /// What the budget dropped, in order.
+    pub dropped: Vec<Droppable>,
+}
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// Where each template came from, for `--verbose`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateSource {
+    pub name: String,
+    pub overridden_by: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    #[error("{path}: cannot read template: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("template {name}: {source}")]
+    Template {
+        name: String,
+        source: minijinja::Error,
+    },
+}
+
+impl Templates {
+    /// The embedded templates, each replaced by `dir/<lang>/<name>` when that file exists.
+    pub fn load(
+        override_dir: Option<&Path>,
+    ) -> Result<(Templates, Vec<TemplateSource>), PromptError> {
+        let mut env = Environment::new();
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_keep_trailing_newline(true);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        let mut sources = Vec::new();
+        for (lang, name, text) in EMBEDDED {
+            let key = format!("{lang}/{name}");
+            let overriding = override_dir
+                .map(|dir| dir.join(lang).join(name))
+                .filter(|path| path.is_file());
+            let text = match &overriding {
+                Some(path) => {
+                    std::fs::read_to_string(path).map_err(|source| PromptError::Read {
+                        path: path.clone(),
+                        source,
+                    })?
+                }
+                None => text.to_string(),
+            };
+            env.add_template_owned(key.clone(), text)
+                .map_err(|source| PromptError::Template {
+                    name: key.clone(),
+                    source,
+                })?;
+            sources.push(TemplateSource {
+                name: key,
+                overridden_by: overriding,
+            });
+        }
+        debug_assert_eq!(sources.len(), TEMPLATE_NAMES.len() * 2);
+        Ok((Templates { env }, sources))
+    }
+
+    /// Renders `job`'s prompt, dropping context until it fits `budget` tokens (or nothing is left to drop).
+    pub fn render(
+        &self,
+        job: &Job,
+        context: &JobContext,
+        lang: PromptLang,
+        budget: usize,
+    ) -> Result<Prompt, PromptError> {
+        let system = self.render_one(lang, "system.j2", &())?;
+        let system_tokens = tokens::count(&system);
+        let mut dropped = Vec::new();
+        loop {
+            let view = View::new(job, context, &dropped);
+            let user = self.render_one(lang, "user.j2", &view)?;
+            let total = system_tokens + tokens::count(&user);
+            let next = Droppable::ORDER
+                .into_iter()
+                .filter(|piece| !dropped.contains(piece))
+                .find(|piece| view.holds(*piece));
+            match next {
+                Some(piece) if total > budget => dropped.push(piece),
+                _ => {
+                    return Ok(Prompt {
+                        lang,
+                        included: view.included(),
+                        system,
+                        user,
+                        tokens: total,
+                        dropped,
+                    })
+                }
+            }
+        }
+    }
+
+    /// The follow-up message asking the model to fix `problems`.
+    pub fn repair(&self, lang: PromptLang, problems: &str) -> Result<String, PromptError> {
+        #[derive(Serialize)]
+        struct Problems<'a> {
+            problems: &'a str,
+        }
+        self.render_one(lang, "repair.j2", &Problems { problems })
+    }
+
+    fn render_one<S: Serialize>(
+        &self,
+        lang: PromptLang,
+        name: &str,
+        values: &S,
+    ) -> Result<String, PromptError> {
+        let key = format!("{}/{name}", lang.code());
+        let failed = |source| PromptError::Template {
+            name: key.clone(),
+            source,
+        };
+        let template = self.env.get_template(&key).map_err(failed)?;
+        let text = template.render(values).map_err(failed)?;
+        Ok(text.trim().to_string() + "\n")
+    }
+}
+
+/// What the templates see. Field names are the templates' variables.
+#[derive(Serialize)]
+struct View<'a> {
+    file: FileView<'a>,
+    sponge: Option<SpongeView<'a>>,
+    proto: ProtoView,
+    stubs: Vec<StubView<'a>>,
+}
+
+#[derive(Serialize)]
+struct FileView<'a> {
+    name: &'a str,
+    outline: &'a str,
+    others_omitted: bool,
+}
+
+#[derive(Serialize)]
+struct SpongeView<'a> {
+    layer: &'a str,
+    dao: Option<DaoView<'a>>,
+    model: Option<SnippetView<'a>>,
+    ecode: Option<SnippetView<'a>>,
+}
+
+#[derive(Serialize)]
+struct DaoView<'a> {
+    name: &'a str,
+    interface: &'a str,
+    methods: &'a [String],
+    outline: &'a str,
+}
+
+#[derive(Serialize)]
+struct SnippetView<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+#[derive(Serialize, Default)]
+struct ProtoView {
+    rpcs: Vec<RpcView>,
+    /// Rendered messages and enums; the nested ones (depth ≥ 1) last.
+    messages: Vec<String>,
+    nested_count: usize,
+}
+
+#[derive(Serialize)]
+struct RpcView {
+    service: String,
+    name: String,
+    comment: String,
+    http: Option<String>,
+    file: String,
+}
+
+#[derive(Serialize)]
+struct StubView<'a> {
+    identity: String,
+    text: &'a str,
+}
+
+impl<'a> View<'a> {
+    fn new(job: &'a Job, context: &'a JobContext, dropped: &[Droppable]) -> View<'a> {
+        let keeps = |piece| !dropped.contains(&piece);
+        let file = &context.file;
+        let others_omitted = !keeps(Droppable::OtherFunctionSignatures);
+        View {
+            file: FileView {
+                name: &file.name,
+                outline: if others_omitted {
+                    &file.outline_without_others
+                } else {
+                    &file.outline
+                },
+                others_omitted,
+            },
+            sponge: file.sponge.as_ref().map(|sponge| SpongeView {
+                layer: &sponge.layer,
+                dao: sponge.dao.as_ref().map(|dao| DaoView {
+                    name: &dao.name,
+                    interface: &dao.interface,
+                    methods: &dao.methods,
+                    outline: if keeps(Droppable::DaoOutline) {
+                        &dao.outline
+                    } else {
+                        ""
+                    },
+                }),
+                model: sponge
+                    .model
+                    .as_ref()
+                    .filter(|_| keeps(Droppable::Model))
+                    .map(|m| SnippetView {
+                        name: &m.name,
+                        text: &m.text,
+                    }),
+                ecode: sponge
+                    .ecode
+                    .as_ref()
+                    .filter(|_| keeps(Droppable::ErrorCodes))
+                    .map(|e| SnippetView {
+                        name: &e.name,
+                        text: &e.text,
+                    }),
+            }),
+            proto: proto_view(
+                &context.proto,
+                keeps(Droppable::NestedProtoMessages),
+                &job.stubs
+                    .iter()
+                    .map(|s| collapse(&s.doc))
+                    .collect::<Vec<_>>(),
+            ),
+            stubs: job
+                .stubs
+                .iter()
+                .map(|stub| StubView {
+                    identity: stub.identity(),
+                    text: job
+                        .file
+                        .source
+                        .get(stub.decl_with_doc.clone())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether dropping `piece` would change anything.
+    fn holds(&self, piece: Droppable) -> bool {
+        let sponge = self.sponge.as_ref();
+        match piece {
+            Droppable::ErrorCodes => sponge.is_some_and(|s| s.ecode.is_some()),
+            Droppable::Model => sponge.is_some_and(|s| s.model.is_some()),
+            Droppable::NestedProtoMessages => self.proto.nested_count > 0,
+            Droppable::DaoOutline => sponge
+                .and_then(|s| s.dao.as_ref())
+                .is_some_and(|d| !d.outline.is_empty()),
+            Droppable::OtherFunctionSignatures => !self.file.others_omitted,
+        }
+    }
+
+    fn included(&self) -> Vec<&'static str> {
+        let mut pieces = vec![if self.file.others_omitted {
+            "file outline (other functions left out)"
+        } else {
+            "file outline"
+        }];
+        if !self.proto.rpcs.is_empty() {
+            pieces.push("rpc comments and HTTP rules");
+        }
+        if self.proto.messages.len() > self.proto.nested_count {
+            pieces.push("request/reply messages");
+        }
+        if self.proto.nested_count > 0 {
+            pieces.push("nested proto messages");
+        }
+        if let Some(sponge) = &self.sponge {
+            if let Some(dao) = &sponge.dao {
+                pieces.push("dao methods");
+                if !dao.outline.is_empty() {
+                    pieces.push("dao outline");
+                }
+            }
+            if sponge.model.is_some() {
+                pieces.push("model");
+            }
+            if sponge.ecode.is_some() {
+                pieces.push("error codes");
+            }
+        }
+        pieces.push("stubs");
+        pieces
+    }
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `stub_docs` (whitespace collapsed): an rpc comment the stub's doc already repeats is not sent twice.
+fn proto_view(proto: &ProtoContext, with_nested: bool, stub_docs: &[String]) -> ProtoView {
+    let types = || proto.messages.iter().chain(&proto.enums);
+    let mut ordered: Vec<_> = types().filter(|t| with_nested || t.depth == 0).collect();
+    // Request and reply first, then what they reference: the budget drops from the end.
+    ordered.sort_by_key(|t| t.depth);
+    ProtoView {
+        rpcs: proto
+            .rpcs
+            .iter()
+            .map(|rpc| RpcView {
+                service: rpc.service.clone(),
+                name: rpc.name.clone(),
+                comment: Some(collapse(&rpc.comment))
+                    .filter(|comment| !stub_docs.contains(comment))
+                    .unwrap_or_default(),
+                http: rpc.http.clone(),
+                file: rpc.file.to_string_lossy().replace('\\', "/"),
+            })
+            .collect(),
+        nested_count: ordered.iter().filter(|t| t.depth > 0).count(),
+        messages: ordered
+            .iter()
+            .map(|t| t.text.trim_end().to_string())
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::gather::Gatherer;
+    use crate::lang::Markers;
+    use crate::scan::{scan, Target};
+    use std::sync::Arc;
+
+    fn example_jobs() -> Vec<Job> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/store");
+        let outcome = scan(&[Target::named(root)], &Markers::default());
+        crate::plan::jobs(outcome.files.into_iter().map(Arc::new).collect(), 6)
+    }
+
+    #[test]
+    fn language_follows_the_stubs_comments() {
+        let jobs = example_jobs();
+        // The coupon stubs' comments hold Chinese.
+        assert_eq!(PromptLang::detect(&jobs[0]), PromptLang::Zh);
+    }
+
+    #[test]
+    fn renders_within_budget_and_drops_in_order() {
+        let (templates, _) = Templates::load(None).unwrap();
+        let jobs = example_jobs();
+        let mut gatherer = Gatherer::default();
+        let context = gatherer.job_context(&jobs[0]);
+        let full = templates
+            .render(&jobs[0], &context, PromptLang::En, 24_000)
+            .unwrap();
+        assert!(full.dropped.is_empty());
+        assert!(full.tokens < 24_000);
+        let tight = templates
+            .render(&jobs[0], &context, PromptLang::En, full.tokens - 1)
+            .unwrap();
+        assert_eq!(tight.dropped, [Droppable::ErrorCodes]);
+        let tiny = templates
+            .render(&jobs[0], &context, PromptLang::En, 10)
+            .unwrap();
+        assert_eq!(tiny.dropped, Droppable::ORDER);
+        for stub in &jobs[0].stubs {
+            assert!(tiny.user.contains(&stub.signature));
+        }
+    }
+
+    #[test]
+    fn a_template_file_in_the_override_folder_wins() {
+        let dir = tempfile::TempDir::new().unwrap();
+        std::fs::create_dir_all(dir.path().join("en")).unwrap();
+        std::fs::write(dir.path().join("en/system.j2"), "Be brief.\n").unwrap();
+        let (templates, sources) = Templates::load(Some(dir.path())).unwrap();
+        let overridden: Vec<_> = sources
+            .iter()
+            .filter(|s| s.overridden_by.is_some())
+            .collect();
+        assert_eq!(overridden.len(), 1);
+        assert_eq!(overridden[0].name, "en/system.j2");
+        let jobs = example_jobs();
+        let context = Gatherer::default().job_context(&jobs[0]);
+        let prompt = templates
+            .render(&jobs[0], &context, PromptLang::En, 24_000)
+            .unwrap();
+        assert_eq!(prompt.system, "Be brief.\n");
+        let zh = templates
+            .render(&jobs[0], &context, PromptLang::Zh, 24_000)
+            .unwrap();
+        assert!(zh.system.contains("资深"));
+    }
+}

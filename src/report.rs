@@ -1,0 +1,260 @@
+//! What `generate` tells the user while it runs: progress and results as text (a bar on a terminal,
+//! plain lines otherwise, both on stderr so `--stdout` code stays clean) or JSON Lines events on stdout.
+//! Nothing here decides anything; it only shows what the run hands it. Keys never reach it.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use crate::provider::Usage;
+
+/// How one job ended.
+#[derive(Debug, Clone)]
+pub struct JobReport {
+    pub file: PathBuf,
+    pub label: String,
+    pub functions: Vec<String>,
+    pub attempts: u32,
+    pub seconds: f64,
+    pub usage: Usage,
+    /// The sidecars written (the source's first), or why the job failed.
+    pub result: Result<Vec<PathBuf>, String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub jobs: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    /// Files skipped because a fresh sidecar already covers them.
+    pub skipped: usize,
+    /// Jobs never started or cancelled by Ctrl-C.
+    pub cancelled: usize,
+    pub usage: Usage,
+    pub attempts: u32,
+    pub seconds: f64,
+    pub interrupted: bool,
+}
+
+impl Summary {
+    pub fn add(&mut self, job: &JobReport) {
+        match job.result {
+            Ok(_) => self.succeeded += 1,
+            Err(_) => self.failed += 1,
+        }
+        self.usage += job.usage;
+        self.attempts += job.attempts;
+    }
+}
+
+pub enum Reporter {
+    Text {
+        bar: Option<ProgressBar>,
+        quiet: bool,
+        color: bool,
+    },
+    Json {
+        out: Mutex<std::io::Stdout>,
+    },
+}
+
+impl Reporter {
+    pub fn text(jobs: usize, quiet: bool, color: bool) -> Reporter {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar =
+                ProgressBar::with_draw_target(Some(jobs as u64), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} jobs  {wide_msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Reporter::Text { bar, quiet, color }
+    }
+
+    pub fn json() -> Reporter {
+        Reporter::Json {
+            out: Mutex::new(std::io::stdout()),
+        }
+    }
+
+    pub fn skipped(&self, file: &std::path::Path) {
+        match self {
+            Reporter::Text { quiet: false, .. } => {
+                self.line(&format!("skip  {}: its sidecar is fresh (use --force to redo)", file.display()));
+            }
+            Reporter::Text { .. } => {}
+            Reporter::Json { .. } => self.event(json!({
+                "event": "job_skipped", "file": file.display().to_string(), "reason": "fresh sidecar",
+            })),
+        }
+    }
+
+    pub fn started(&self, label: &str) {
+        if let Reporter::Text { bar: Some(bar), .. } = self {
+            bar.set_message(label.to_string());
+        }
+    }
+
+    pub fn retrying(&self, label: &str, attempt: u32, wait: Duration, reason: &str) {
+        match self {
+            Reporter::Text { quiet: false, .. } => self.line(&format!(
+                "retry {label}: attempt {attempt} failed ({reason}); next in {:.1}s",
+                wait.as_secs_f64()
+            )),
+            Reporter::Text { .. } => {}
+            Reporter::Json { .. } => self.event(json!({
+                "event": "job_retrying", "file": label, "attempt": attempt,
+                "wait_seconds": wait.as_secs_f64(), "error": reason,
+            })),
+        }
+    }
+
+    pub fn ended(&self, job: &JobReport) {
+        match self {
+            Reporter::Text { bar, color, .. } => {
+                if let Some(bar) = bar {
+                    bar.inc(1);
+                }
+                let line = match &job.result {
+                    Ok(_) => format!(
+                        "{}    {} ({}; {} in / {} out tokens; {} attempt{}; {:.1}s)",
+                        paint("ok", 32, *color),
+                        job.label,
+                        job.functions.join(", "),
+                        job.usage.prompt_tokens,
+                        job.usage.completion_tokens,
+                        job.attempts,
+                        if job.attempts == 1 { "" } else { "s" },
+                        job.seconds,
+                    ),
+                    Err(error) => format!("{} {}: {error}", paint("FAIL", 31, *color), job.label),
+                };
+                // Failures are shown even under --quiet.
+                let quiet = matches!(self, Reporter::Text { quiet: true, .. });
+                if !quiet || job.result.is_err() {
+                    self.line(&line);
+                }
+            }
+            Reporter::Json { .. } => self.event(match &job.result {
+                Ok(sidecars) => json!({
+                    "event": "job_succeeded",
+                    "file": job.file.display().to_string(),
+                    "sidecar": sidecars.first().map(|p| p.display().to_string()),
+                    "sidecars": sidecars.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                    "functions": job.functions,
+                    "prompt_tokens": job.usage.prompt_tokens,
+                    "completion_tokens": job.usage.completion_tokens,
+                    "cached_tokens": job.usage.cached_tokens,
+                    "attempts": job.attempts,
+                    "seconds": round(job.seconds),
+                }),
+                Err(error) => json!({
+                    "event": "job_failed",
+                    "file": job.file.display().to_string(),
+                    "functions": job.functions,
+                    "error": error,
+                    "attempts": job.attempts,
+                }),
+            }),
+        }
+    }
+
+    pub fn summary(&self, summary: &Summary) {
+        match self {
+            Reporter::Text { bar, .. } => {
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                let mut line = format!(
+                    "{} job{}: {} ok, {} failed",
+                    summary.jobs,
+                    if summary.jobs == 1 { "" } else { "s" },
+                    summary.succeeded,
+                    summary.failed
+                );
+                if summary.skipped > 0 {
+                    line.push_str(&format!(", {} skipped (fresh)", summary.skipped));
+                }
+                if summary.cancelled > 0 {
+                    line.push_str(&format!(", {} cancelled", summary.cancelled));
+                }
+                line.push_str(&format!(
+                    "; tokens {} in ({} cached) / {} out; {} attempt{}; {:.1}s",
+                    summary.usage.prompt_tokens,
+                    summary.usage.cached_tokens,
+                    summary.usage.completion_tokens,
+                    summary.attempts,
+                    if summary.attempts == 1 { "" } else { "s" },
+                    summary.seconds
+                ));
+                if summary.interrupted {
+                    line.push_str(" (interrupted)");
+                }
+                eprintln!("{line}");
+            }
+            Reporter::Json { .. } => self.event(json!({
+                "event": "summary",
+                "jobs": summary.jobs,
+                "succeeded": summary.succeeded,
+                "failed": summary.failed,
+                "skipped": summary.skipped,
+                "cancelled": summary.cancelled,
+                "prompt_tokens": summary.usage.prompt_tokens,
+                "completion_tokens": summary.usage.completion_tokens,
+                "cached_tokens": summary.usage.cached_tokens,
+                "attempts": summary.attempts,
+                "seconds": round(summary.seconds),
+                "interrupted": summary.interrupted,
+            })),
+        }
+    }
+
+    /// A line on stderr that does not tear the progress bar.
+    fn line(&self, text: &str) {
+        match self {
+            Reporter::Text { bar: Some(bar), .. } => bar.println(text),
+            _ => eprintln!("{text}"),
+        }
+    }
+
+    fn event(&self, value: serde_json::Value) {
+        if let Reporter::Json { out } = self {
+            let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+            // A closed stdout (a consumer that went away) must not stop the run.
+            let _ = writeln!(out, "{value}");
+            let _ = out.flush();
+        }
+    }
+}
+
+fn round(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+fn paint(text: &str, code: u8, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Whether to color stderr: `--color always|never`, else a terminal without `NO_COLOR`.
+pub fn use_color(choice: crate::cli::ColorChoice) -> bool {
+    use crate::cli::ColorChoice;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,513 @@
+//! `assistant generate` and `assistant models` through the real binary, against the fake LLM server.
+
+#[path = "support/fake_llm.rs"]
+mod fake_llm;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use fake_llm::{Behaviour, FakeLlm, Script};
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const KEY: &str = "sk-TESTKEY-must-not-leak-0xC0FFEE";
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the bundled example project to generate into.
+fn example_copy() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    copy_dir(&manifest_dir().join("examples/store"), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn reference_answer(name: &str) -> String {
+    fs::read_to_string(
+        manifest_dir()
+            .join("tests/fixtures/answers/store")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// Answers each handler file's job with the reference answer for that file.
+fn answering_server() -> FakeLlm {
+    FakeLlm::start(Script::new(Behaviour::Empty).pick(answer_for))
+}
+
+fn answer_for(request: &fake_llm::Recorded) -> Option<Behaviour> {
+    let body = request.body.to_string();
+    let name = if body.contains("internal/handler/coupon.go") {
+        "internal_handler_coupon.go.md"
+    } else if body.contains("internal/handler/order.go") {
+        "internal_handler_order.go.md"
+    } else {
+        return None;
+    };
+    Some(Behaviour::answer(&reference_answer(name)))
+}
+
+fn assistant(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("assistant").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("DEEPSEEK_API_KEY")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("GEMINI_API_KEY")
+        .env_remove("GOOGLE_API_KEY")
+        .env_remove("ASSISTANT_API_KEY")
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(120));
+    cmd
+}
+
+fn generate(dir: &Path, server: &FakeLlm) -> Command {
+    let mut cmd = assistant(dir);
+    cmd.args(["generate", "--type", "deepseek", "--base-url"])
+        .arg(server.base_url())
+        .args(["--api-key", KEY]);
+    cmd
+}
+
+fn events(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+fn assert_key_absent(dir: &Path, outputs: &[&[u8]]) {
+    for output in outputs {
+        assert!(
+            !String::from_utf8_lossy(output).contains(KEY),
+            "key leaked to output"
+        );
+    }
+    for file in files_under(dir) {
+        let bytes = fs::read(&file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(KEY),
+            "key leaked into {}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn a_missing_key_is_a_usage_error_before_any_request() {
+    let project = example_copy();
+    let server = answering_server();
+    assistant(project.path())
+        .args(["generate", "--type", "deepseek", "--base-url"])
+        .arg(server.base_url())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("DEEPSEEK_API_KEY"));
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn the_key_may_come_from_the_environment() {
+    let project = example_copy();
+    let server = answering_server();
+    assistant(project.path())
+        .args(["generate", "--type", "openai", "--base-url"])
+        .arg(server.base_url())
+        .env("ASSISTANT_API_KEY", KEY)
+        .assert()
+        .success();
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+}
+
+#[test]
+fn only_print_prompt_needs_no_key_and_shows_what_a_senior_engineer_would_look_at() {
+    let output = assistant(manifest_dir())
+        .args([
+            "generate",
+            "--type",
+            "deepseek",
+            "--only-print-prompt",
+            "--lang",
+            "en",
+            "--file",
+            "examples/store/internal/handler/coupon.go",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        out.starts_with("=== job 1/1: examples/store/internal/handler/coupon.go\n"),
+        "{out}"
+    );
+    for expected in [
+        // The stubs, with their hint code.
+        "func (h *couponHandler) RedeemCoupon(",
+        "// fill in the business logic code here",
+        // The rpc comment and HTTP rule from the .proto.
+        "rpc `RedeemCoupon` of service `coupon`",
+        "POST /api/v1/coupon/redeem",
+        // Request fields with their comments.
+        "message RedeemCouponRequest {",
+        // The dao methods to reuse and the model.
+        "Existing `CouponDao` methods",
+        "GetByID",
+        "### Model: internal/model/coupon.go",
+        "type Coupon struct",
+        "### Error codes: internal/ecode/coupon_http.go",
+        "// file: internal/handler/coupon.go",
+        "// file: internal/dao/coupon.go",
+    ] {
+        assert!(out.contains(expected), "prompt lacks {expected:?}");
+    }
+    assert!(out.contains("dropped for the budget: nothing"));
+}
+
+#[test]
+fn chinese_comments_get_the_chinese_prompt_unless_lang_says_otherwise() {
+    let run = |extra: &[&str]| {
+        let output = assistant(manifest_dir())
+            .args([
+                "generate",
+                "--type",
+                "gemini",
+                "--dry-run",
+                "--format",
+                "json",
+            ])
+            .args(extra)
+            .arg("examples/store/internal/handler/coupon.go")
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        events(&output.stdout).remove(0)
+    };
+    let auto = run(&[]);
+    assert_eq!(auto["lang"], "zh");
+    assert!(auto["system"].as_str().unwrap().contains("资深 Go 工程师"));
+    assert!(auto["user"].as_str().unwrap().contains("## 需要实现"));
+    assert_eq!(run(&["--lang", "en"])["lang"], "en");
+}
+
+#[test]
+fn a_tight_budget_drops_context_in_order_but_never_the_stubs() {
+    let output = assistant(manifest_dir())
+        .args([
+            "generate",
+            "--type",
+            "deepseek",
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+        .args([
+            "--max-context-tokens",
+            "1500",
+            "examples/store/internal/handler/order.go",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let prompts = events(&output.stdout);
+    assert_eq!(prompts.len(), 1);
+    let dropped: Vec<&str> = prompts[0]["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dropped,
+        [
+            "error codes",
+            "model",
+            "nested proto messages",
+            "dao outline",
+            "other functions' signatures"
+        ]
+    );
+    let user = prompts[0]["user"].as_str().unwrap();
+    for stub in ["CancelOrder(", "PayOrder(", "ShipOrder("] {
+        assert!(user.contains(stub), "{stub} dropped");
+    }
+}
+
+#[test]
+fn line_picks_the_stub_under_the_cursor() {
+    let file = "examples/store/internal/handler/coupon.go";
+    let source = fs::read_to_string(manifest_dir().join(file)).unwrap();
+    let line = source
+        .lines()
+        .position(|l| l.contains(") IssueCoupon("))
+        .unwrap()
+        + 1;
+    let output = assistant(manifest_dir())
+        .args([
+            "generate",
+            "--type",
+            "deepseek",
+            "--dry-run",
+            "--file",
+            file,
+            "--line",
+        ])
+        .arg(line.to_string())
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(out.contains("stubs: couponHandler.IssueCoupon\n"), "{out}");
+    assistant(manifest_dir())
+        .args([
+            "generate",
+            "--type",
+            "deepseek",
+            "--dry-run",
+            "--file",
+            file,
+            "--line",
+            "1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no stub at line 1"));
+}
+
+#[test]
+fn generate_writes_checked_sidecars_and_reports_json_events() {
+    let project = example_copy();
+    let server = answering_server();
+    let output = generate(project.path(), &server)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let events = events(&output.stdout);
+    let succeeded: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "job_succeeded")
+        .collect();
+    assert_eq!(succeeded.len(), 2, "{events:?}");
+    let coupon = succeeded
+        .iter()
+        .find(|e| e["file"] == "internal/handler/coupon.go")
+        .unwrap();
+    assert_eq!(coupon["sidecar"], "internal/handler/coupon.go.assistant");
+    assert_eq!(coupon["attempts"], 1);
+    assert!(coupon["prompt_tokens"].as_u64().unwrap() > 0);
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["succeeded"], 2);
+    assert_eq!(summary["failed"], 0);
+
+    for sidecar in [
+        "internal/handler/coupon.go.assistant",
+        "internal/handler/order.go.assistant",
+        "internal/dao/coupon.go.assistant",
+        "internal/dao/order.go.assistant",
+    ] {
+        let text = fs::read_to_string(project.path().join(sidecar))
+            .unwrap_or_else(|e| panic!("{sidecar}: {e}"));
+        assert!(text.contains("source-sha256"), "{sidecar} has no hash");
+    }
+    let coupon =
+        fs::read_to_string(project.path().join("internal/handler/coupon.go.assistant")).unwrap();
+    assert!(coupon.contains("func (h *couponHandler) RedeemCoupon("));
+    assert!(!coupon.contains("panic(\"implement me\")"));
+    // Sources untouched.
+    for file in ["internal/handler/coupon.go", "internal/dao/coupon.go"] {
+        assert_eq!(
+            fs::read(project.path().join(file)).unwrap(),
+            fs::read(manifest_dir().join("examples/store").join(file)).unwrap()
+        );
+    }
+    assert_key_absent(project.path(), &[&output.stdout, &output.stderr]);
+
+    // A second run finds the sidecars fresh and sends nothing.
+    let before = server.request_count();
+    generate(project.path(), &server)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("its sidecar is fresh"));
+    assert_eq!(server.request_count(), before);
+    // --force asks again.
+    generate(project.path(), &server)
+        .arg("--force")
+        .assert()
+        .success();
+    assert_eq!(server.request_count(), before + 2);
+}
+
+#[test]
+fn passing_failures_are_retried_and_the_jobs_succeed() {
+    let project = example_copy();
+    let server = FakeLlm::start(
+        Script::new(Behaviour::Empty)
+            .first([
+                Behaviour::ServerError(503),
+                Behaviour::RateLimited(Some(Duration::from_secs(1))),
+                Behaviour::DropMidStream,
+            ])
+            .pick(answer_for),
+    );
+    let output = generate(project.path(), &server)
+        .args(["--format", "json", "--concurrency", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let events = events(&output.stdout);
+    let summary = events.last().unwrap();
+    assert_eq!(summary["succeeded"], 2);
+    assert_eq!(summary["attempts"], 5);
+    assert!(events.iter().any(|e| e["event"] == "job_retrying"));
+}
+
+#[test]
+fn a_bad_answer_gets_one_repair_round_then_a_clear_failure() {
+    let project = example_copy();
+    let garbage = "Sure! Here is the idea: just check the coupon.";
+    let server = FakeLlm::start(Script::new(Behaviour::answer(garbage)).pick(|request| {
+        let body = request.body.to_string();
+        body.contains("internal/handler/order.go")
+            .then(|| answer_for(request))
+            .flatten()
+    }));
+    let output = generate(project.path(), &server)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let events = events(&output.stdout);
+    let failed: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "job_failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["file"], "internal/handler/coupon.go");
+    let error = failed[0]["error"].as_str().unwrap();
+    assert!(error.contains("coupon.go.assistant.rejected"), "{error}");
+    assert!(project
+        .path()
+        .join("internal/handler/coupon.go.assistant.rejected")
+        .is_file());
+    assert!(!project
+        .path()
+        .join("internal/handler/coupon.go.assistant")
+        .exists());
+    assert!(project
+        .path()
+        .join("internal/handler/order.go.assistant")
+        .is_file());
+    // Two jobs, one repair round for the coupon job.
+    let chats: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/chat/completions"))
+        .collect();
+    assert_eq!(chats.len(), 3);
+    let repair = chats
+        .iter()
+        .find(|r| r.body["messages"].as_array().unwrap().len() == 4)
+        .expect("a repair request");
+    assert_eq!(repair.body["messages"][2]["content"], garbage);
+}
+
+#[test]
+fn fatal_errors_fail_every_job_with_a_message_and_never_show_the_key() {
+    let project = example_copy();
+    for (behaviour, message) in [
+        (Behaviour::Unauthorized, "key rejected by deepseek"),
+        (Behaviour::ModelNotFound, "assistant models"),
+        (Behaviour::InsufficientBalance, "insufficient balance"),
+    ] {
+        let server = FakeLlm::start(behaviour);
+        let output = generate(project.path(), &server).output().unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(stderr.contains("0 ok, 2 failed"), "{stderr}");
+        assert_key_absent(project.path(), &[&output.stdout, &output.stderr]);
+    }
+}
+
+#[test]
+fn stdout_prints_the_code_and_writes_no_sidecar() {
+    let project = example_copy();
+    let server = answering_server();
+    let output = generate(project.path(), &server)
+        .args(["--stdout", "--file", "internal/handler/order.go"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(out.contains("func (h *orderHandler) CancelOrder("), "{out}");
+    assert!(!files_under(project.path())
+        .iter()
+        .any(|p| p.to_string_lossy().ends_with(".assistant")));
+}
+
+#[test]
+fn models_lists_what_the_endpoint_offers() {
+    let server = answering_server();
+    assistant(manifest_dir())
+        .args(["models", "--type", "openai", "--api-key", KEY, "--base-url"])
+        .arg(server.base_url())
+        .assert()
+        .success()
+        .stdout("fake-coder\nfake-reasoner\n");
+    let server = FakeLlm::start(Behaviour::Unauthorized);
+    let output = assistant(manifest_dir())
+        .args(["models", "--type", "openai", "--api-key", KEY, "--base-url"])
+        .arg(server.base_url())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(KEY));
+}
