@@ -165,6 +165,15 @@ pub struct GenerateArgs {
     /// Seconds one attempt may take in all.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub timeout: u64,
+    /// Seconds to wait for a response's first byte (reasoning models think first).
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    pub first_byte_timeout: f64,
+    /// Seconds without a byte (keep-alive comments count) before a stream counts as stalled.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub idle_timeout: f64,
+    /// First retry's backoff in milliseconds (doubling, capped at 30 s). For tests.
+    #[arg(long, value_name = "MS", default_value_t = 500, hide = true)]
+    pub backoff_base_ms: u64,
     /// Retries of a failed request (429, 5xx, timeouts, dropped streams).
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub retries: u32,

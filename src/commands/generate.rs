@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -113,6 +113,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         templates: Arc::new(templates),
         policy: RetryPolicy {
             retries: args.retries,
+            base: Duration::from_millis(args.backoff_base_ms),
             ..RetryPolicy::default()
         },
         gate: Gate::with_rpm(args.rpm),
@@ -175,8 +176,17 @@ fn provider_config(
         ThinkingChoice::Low => Thinking::Low,
         ThinkingChoice::High => Thinking::High,
     });
-    config.timeouts.attempt = std::time::Duration::from_secs(args.timeout.max(1));
+    config.timeouts.attempt = Duration::from_secs(args.timeout.max(1));
+    config.timeouts.first_byte = seconds(args.first_byte_timeout);
+    config.timeouts.idle = seconds(args.idle_timeout);
     config
+}
+
+/// A positive duration from user-given seconds (at least a millisecond).
+fn seconds(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value)
+        .unwrap_or(Duration::MAX)
+        .max(Duration::from_millis(1))
 }
 
 fn identities(file: &ScannedFile) -> Vec<String> {
@@ -348,7 +358,7 @@ async fn perform(item: Prepared, shared: Shared) -> Done {
             Ok(asked) => asked,
             Err(failed) => {
                 attempts += failed.attempts;
-                outcome = Err(failed.error.to_string());
+                outcome = Err(failed.to_string());
                 break;
             }
         };
