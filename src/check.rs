@@ -109,7 +109,7 @@ impl fmt::Display for Problem {
                 write!(f, "{file}: the code does not parse: line {detail}")
             }
             Problem::Missing { file, identity } => {
-                write!(f, "{file}: {identity} is missing; give it in full")
+                write!(f, "{file}: {identity} is missing (give it in full)")
             }
             Problem::SignatureChanged {
                 file,
@@ -118,7 +118,7 @@ impl fmt::Display for Problem {
                 found,
             } => write!(
                 f,
-                "{file}: the signature of {identity} changed; keep it exactly `{expected}` (found `{found}`)"
+                "{file}: the signature of {identity} changed to `{found}` (keep it exactly `{expected}`)"
             ),
             Problem::StillStub {
                 file,
@@ -126,11 +126,11 @@ impl fmt::Display for Problem {
                 marker,
             } => write!(
                 f,
-                "{file}: {identity} still calls {marker}; implement its body"
+                "{file}: {identity} still calls {marker} (implement its body)"
             ),
             Problem::UnknownFile { named } => write!(
                 f,
-                "a code block is for {named}, which was not asked for; give only the files asked for"
+                "a code block is for {named}, which was not asked for (give only the files asked for)"
             ),
             Problem::UnrelatedReceiver {
                 file,
@@ -138,7 +138,7 @@ impl fmt::Display for Problem {
                 receiver,
             } => write!(
                 f,
-                "{file}: method {identity} is on {receiver}, which this file does not declare; put it in the file that declares {receiver}"
+                "{file}: method {identity} is on {receiver}, which this file does not declare (put it in the file that declares {receiver})"
             ),
             Problem::WrongPackage {
                 file,
@@ -162,20 +162,13 @@ impl Problems {
         &self.0
     }
 
-    /// The request sent back to the model in the same conversation.
+    /// The problems as a repair request lists them, one `- …` line each: what `prompts/<lang>/repair.j2`
+    /// wraps (its `{{ problems }}`) before it goes back to the model in the same conversation.
     pub fn repair_prompt(&self) -> String {
-        let mut prompt = String::from("Your answer cannot be used yet:\n");
-        for problem in &self.0 {
-            prompt.push_str("- ");
-            prompt.push_str(&problem.to_string());
-            prompt.push('\n');
-        }
-        prompt.push_str(
-            "\nAnswer again with the corrected code: one ```go block per file, its first line \
-             `// file: <path>`, holding the package clause, the imports the code needs, every requested \
-             function in full with its doc comment and its signature unchanged, and any new helpers.",
-        );
-        prompt
+        self.0
+            .iter()
+            .map(|problem| format!("- {problem}\n"))
+            .collect()
     }
 }
 
@@ -911,8 +904,8 @@ func (d *couponDao) MarkUsed(ctx context.Context, id uint64) (bool, error) { ret
             ),
             ("no fence", IMPLEMENTATION.to_string(), 1),
             (
-                "no fence, prose after",
-                format!("{IMPLEMENTATION}\nThis validates the id first."),
+                "no fence, prose around",
+                format!("Here is the code:\n\n{IMPLEMENTATION}\nThis validates the id first."),
                 1,
             ),
             (
@@ -1002,6 +995,35 @@ func (d *couponDao) MarkUsed(ctx context.Context, id uint64) (bool, error) { ret
     }
 
     #[test]
+    fn blocks_for_the_same_file_are_joined() {
+        let mut expected = expected();
+        expected.target.stubs = Lang::Go.find_stubs(HANDLER, &Markers::default());
+        let issue = "package handler\n\nimport \"time\"\n\n// Issue issues a coupon.\nfunc (h *couponHandler) Issue(ctx context.Context) error {\n\t_ = time.Now()\n\treturn nil\n}\n";
+        let answer = format!("{}{}", fenced("go", IMPLEMENTATION), fenced("go", issue));
+        let checked = check(&answer, &expected).unwrap();
+        assert_eq!(checked.len(), 1);
+        assert_eq!(
+            checked[0].functions,
+            ["couponHandler.Redeem", "couponHandler.Issue"]
+        );
+        assert!(
+            checked[0].code.starts_with(
+                "package handler\n\nimport (\n\t\"context\"\n\t\"errors\"\n\t\"time\"\n)\n"
+            ),
+            "{}",
+            checked[0].code
+        );
+        let only_one = check(&fenced("go", IMPLEMENTATION), &expected).unwrap_err();
+        assert_eq!(
+            only_one.0,
+            [Problem::Missing {
+                file: "internal/handler/coupon.go".into(),
+                identity: "couponHandler.Issue".into()
+            }]
+        );
+    }
+
+    #[test]
     fn checked_code_is_package_imports_and_new_declarations() {
         let checked = ok(&fenced("go", IMPLEMENTATION));
         assert_eq!(checked[0].code, IMPLEMENTATION);
@@ -1072,16 +1094,13 @@ func (d *couponDao) MarkUsed(ctx context.Context, id uint64) (bool, error) { ret
             },
             Problem::NoCode,
         ]);
-        let prompt = problems.repair_prompt();
-        assert!(prompt.contains("- a.go: T.F is missing"), "{prompt}");
-        assert!(
-            prompt.contains("- the answer holds no Go code block"),
-            "{prompt}"
+        assert_eq!(
+            problems.repair_prompt(),
+            "- a.go: T.F is missing (give it in full)\n- the answer holds no Go code block\n"
         );
-        assert!(prompt.contains("// file: <path>"));
         assert_eq!(
             problems.to_string(),
-            "a.go: T.F is missing; give it in full; the answer holds no Go code block"
+            "a.go: T.F is missing (give it in full); the answer holds no Go code block"
         );
     }
 

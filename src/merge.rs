@@ -294,7 +294,10 @@ pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
     let staged = plans
         .iter()
         .map(|plan| {
-            sidecar::stage(&plan.source, &plan.merged).map_err(|source| WriteError::Stage {
+            // Through a symbolic link, the file it points to is replaced, not the link.
+            let destination =
+                std::fs::canonicalize(&plan.source).unwrap_or_else(|_| plan.source.clone());
+            sidecar::stage(&destination, &plan.merged).map_err(|source| WriteError::Stage {
                 path: plan.source.clone(),
                 source,
             })
@@ -414,6 +417,27 @@ mod tests {
         let absolute = std::fs::canonicalize(dir.path().join("a.go")).unwrap();
         let copy = backup.join(absolute.strip_prefix("/").unwrap());
         assert_eq!(std::fs::read_to_string(copy).unwrap(), SOURCE);
+        std::fs::remove_dir_all(backup).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_source_keeps_its_link() {
+        let (dir, _) = setup();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::rename(dir.path().join("a.go"), real.join("a.go")).unwrap();
+        std::os::unix::fs::symlink(real.join("a.go"), dir.path().join("a.go")).unwrap();
+        let ready = plan(&dir.path().join("a.go.assistant"), Options::default());
+        let backup = write(&[&ready]).unwrap();
+        assert!(dir
+            .path()
+            .join("a.go")
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(real.join("a.go")).unwrap(), CODE);
         std::fs::remove_dir_all(backup).unwrap();
     }
 

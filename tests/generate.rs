@@ -511,3 +511,51 @@ fn models_lists_what_the_endpoint_offers() {
     assert_eq!(output.status.code(), Some(1));
     assert!(!String::from_utf8_lossy(&output.stderr).contains(KEY));
 }
+
+/// Issue 5's target: on the example, with a server answering correct code (wrapped in a think block and
+/// prose, or bare), generate then merge leaves exactly the expected sources.
+#[test]
+fn generate_then_merge_gives_the_expected_sources_byte_for_byte() {
+    let project = example_copy();
+    let server = FakeLlm::start(Script::new(Behaviour::Empty).pick(|request| {
+        let Some(Behaviour::Answer(mut reply)) = answer_for(request) else {
+            return None;
+        };
+        if request.body.to_string().contains("internal/handler/coupon.go") {
+            reply.text = format!(
+                "<think>\nThe dao needs MarkUsed.\n```go\nfunc wrong() {{}}\n```\n</think>\nHere you go:\n\n{}\nHope this helps.",
+                reply.text
+            );
+        }
+        Some(Behaviour::Answer(reply))
+    }));
+    generate(project.path(), &server).assert().success();
+    let backups = TempDir::new().unwrap();
+    assistant(project.path())
+        .env("TMPDIR", backups.path())
+        .args(["merge", "--clean"])
+        .env("PATH", "")
+        .assert()
+        .success();
+    let expected_root = manifest_dir().join("tests/fixtures/merged/store");
+    for file in [
+        "internal/handler/coupon.go",
+        "internal/handler/order.go",
+        "internal/dao/coupon.go",
+        "internal/dao/order.go",
+    ] {
+        let merged = fs::read_to_string(project.path().join(file)).unwrap();
+        let expected = fs::read_to_string(expected_root.join(file)).unwrap();
+        assert!(merged == expected, "{file} differs from its expected merge");
+    }
+    assert!(!files_under(project.path())
+        .iter()
+        .any(|p| p.to_string_lossy().contains(".assistant")));
+    // What was not touched by the answers is byte-for-byte the example.
+    for file in ["internal/model/coupon.go", "api/store/v1/coupon.proto"] {
+        assert_eq!(
+            fs::read(project.path().join(file)).unwrap(),
+            fs::read(manifest_dir().join("examples/store").join(file)).unwrap()
+        );
+    }
+}

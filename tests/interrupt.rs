@@ -47,7 +47,15 @@ fn ctrl_c_stops_new_requests_keeps_whole_sidecars_and_exits_130() {
     let server = FakeLlm::start(Script::new(Behaviour::Empty).pick(answer));
     let child = Command::new(assert_cmd::cargo::cargo_bin("assistant"))
         .current_dir(project.path())
-        .args(["generate", "--type", "openai", "--api-key", "k", "--concurrency", "2"])
+        .args([
+            "generate",
+            "--type",
+            "openai",
+            "--api-key",
+            "k",
+            "--concurrency",
+            "2",
+        ])
         .arg("--base-url")
         .arg(server.base_url())
         .env("NO_COLOR", "1")
@@ -77,7 +85,10 @@ fn ctrl_c_stops_new_requests_keeps_whole_sidecars_and_exits_130() {
         requests.iter().all(|r| r.at <= signalled_at),
         "a request started after Ctrl-C"
     );
-    assert!(requests.len() < FILES, "every job ran: the signal came too late");
+    assert!(
+        requests.len() < FILES,
+        "every job ran: the signal came too late"
+    );
 
     let (mut sidecars, mut others) = (0, Vec::new());
     for entry in fs::read_dir(project.path()).unwrap() {
@@ -97,7 +108,7 @@ fn ctrl_c_stops_new_requests_keeps_whole_sidecars_and_exits_130() {
         .find_map(|l| l.split(" ok,").next()?.rsplit(' ').next()?.parse().ok())
         .expect("summary line");
     assert_eq!(sidecars, ok, "{stderr}");
-    assert!(sidecars >= 2 && sidecars < FILES, "{sidecars} sidecars");
+    assert!((2..FILES).contains(&sidecars), "{sidecars} sidecars");
     assert_sources_untouched(project.path());
 }
 

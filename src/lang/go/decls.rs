@@ -438,27 +438,35 @@ fn interface_of(node: Node, source: &str) -> Option<Interface> {
         return None;
     }
     let close_brace = body.end_byte().checked_sub(1)?;
-    let mut elems = Vec::new();
-    let mut comments_start: Option<usize> = None;
+    let mut elems: Vec<InterfaceElem> = Vec::new();
+    // The run of comment lines right above the next element: its leading comment.
+    let mut leading: Option<Range<usize>> = None;
     let mut previous_end = body.start_byte();
     let mut body_cursor = body.walk();
     for child in body.named_children(&mut body_cursor) {
+        let line = line_start(source, child.start_byte());
         match child.kind() {
             "comment" if child.start_position().row == row_of(source, previous_end) => {
                 // A trailing comment on the line of the element before it.
                 if let Some(last) = elems.last_mut() {
-                    let last: &mut InterfaceElem = last;
                     last.lines.end = child.end_byte();
                 }
                 previous_end = child.end_byte();
             }
-            "comment" => {
-                comments_start.get_or_insert(line_start(source, child.start_byte()));
+            "comment" if is_elision(text(child, source)) => {
+                // `// ... existing methods ...`: stands for what the source has, never copied.
+                leading = None;
+                previous_end = child.end_byte();
             }
+            "comment" => match &mut leading {
+                Some(run) if !has_blank_line(&source[run.end..line]) => run.end = child.end_byte(),
+                _ => leading = Some(line..child.end_byte()),
+            },
             "method_elem" | "type_elem" => {
-                let start = comments_start
-                    .take()
-                    .unwrap_or_else(|| line_start(source, child.start_byte()));
+                let start = match leading.take() {
+                    Some(run) if !has_blank_line(&source[run.end..line]) => run.start,
+                    _ => line,
+                };
                 let key = match child.kind() {
                     "method_elem" => field_text(child, "name", source)?,
                     _ => normalize_type(text(child, source)),
@@ -474,6 +482,12 @@ fn interface_of(node: Node, source: &str) -> Option<Interface> {
         }
     }
     Some(Interface { close_brace, elems })
+}
+
+/// A comment that stands for elided code: `// ...`, `// … existing methods`.
+fn is_elision(comment: &str) -> bool {
+    let content = comment.trim_start_matches('/').trim();
+    content.starts_with("...") || content.starts_with('…')
 }
 
 fn row_of(source: &str, byte: usize) -> usize {
@@ -725,6 +739,21 @@ func Free[T any](m map[string] interface {}) error { return nil }
         let blanks: Vec<bool> = interface.elems.iter().map(|e| e.blank_before).collect();
         assert_eq!(blanks, [false, true, false]);
         assert_eq!(&FILE[interface.close_brace..interface.close_brace + 1], "}");
+    }
+
+    #[test]
+    fn detached_and_elision_comments_are_not_leading_comments() {
+        let source = "package p\n\ntype I interface {\n\t// ... existing methods ...\n\n\t// about A, detached\n\n\t// A does.\n\tA()\n\t// …\n\tB()\n}\n";
+        let file = list(source);
+        let interface = file.decls[0].interface.as_ref().unwrap();
+        let lines: Vec<&str> = interface
+            .elems
+            .iter()
+            .map(|e| &source[e.lines.clone()])
+            .collect();
+        assert_eq!(lines, ["\t// A does.\n\tA()", "\tB()"]);
+        let blanks: Vec<bool> = interface.elems.iter().map(|e| e.blank_before).collect();
+        assert_eq!(blanks, [true, false]);
     }
 
     #[test]
