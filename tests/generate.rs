@@ -559,3 +559,29 @@ fn generate_then_merge_gives_the_expected_sources_byte_for_byte() {
         );
     }
 }
+
+#[test]
+fn very_verbose_traces_the_http_exchange_without_the_key() {
+    let project = example_copy();
+    let server = answering_server();
+    let output = generate(project.path(), &server)
+        .arg("-vv")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("assistant: http: -> POST http://127.0.0.1:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/chat/completions (model deepseek-flash, 2 messages"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("assistant: http: <- answer:"), "{stderr}");
+    assert!(
+        stderr.contains("2 jobs to deepseek (model deepseek-flash)"),
+        "{stderr}"
+    );
+    assert_key_absent(project.path(), &[&output.stdout, &output.stderr]);
+}

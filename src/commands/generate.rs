@@ -100,10 +100,20 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     for file in &fresh {
         reporter.skipped(&file.path);
     }
-    let provider: Arc<dyn Provider> = Arc::from(
-        provider::build(provider_config(args, kind, api_key))
-            .map_err(|e| UsageError(e.to_string()))?,
-    );
+    let mut config = provider_config(args, kind, api_key);
+    config.trace = global.verbose >= 2;
+    let provider: Arc<dyn Provider> =
+        Arc::from(provider::build(config).map_err(|e| UsageError(e.to_string()))?);
+    if global.verbose > 0 {
+        eprintln!(
+            "assistant: {} jobs to {} (model {}), {} in flight, {} retries",
+            prepared.len(),
+            provider.name(),
+            provider.model(),
+            args.concurrency,
+            args.retries
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -86,9 +86,9 @@ impl Gemini {
             self.endpoint.base_url, self.endpoint.model
         );
         let origin = self.endpoint.origin(&url);
-        let request = self
-            .request(self.endpoint.client.post(&url))
-            .json(&self.request_body(messages));
+        let body = self.request_body(messages);
+        self.endpoint.trace_request(&url, &body, messages.len());
+        let request = self.request(self.endpoint.client.post(&url)).json(&body);
         let mut stream = sse::open(request, &self.endpoint.config.timeouts, &origin).await?;
 
         let mut answer = Answer::default();
@@ -148,6 +148,7 @@ impl Gemini {
                 "gemini sent an empty answer",
             ));
         }
+        self.endpoint.trace_answer(&answer);
         Ok(answer)
     }
 

@@ -147,6 +147,9 @@ pub struct ProviderConfig {
     pub temperature: Option<f32>,
     pub max_tokens: Option<u32>,
     pub timeouts: Timeouts,
+    /// Print each HTTP exchange (method, URL, sizes, status, usage — never headers or the key) on stderr:
+    /// `-vv`.
+    pub trace: bool,
 }
 
 impl ProviderConfig {
@@ -160,6 +163,7 @@ impl ProviderConfig {
             temperature: None,
             max_tokens: None,
             timeouts: Timeouts::default(),
+            trace: false,
         }
     }
 }
@@ -355,7 +359,41 @@ impl Endpoint {
                 ),
             )),
         };
-        result.map_err(|error| error.scrubbed(&self.key))
+        let result = result.map_err(|error| error.scrubbed(&self.key));
+        if let Err(error) = &result {
+            self.trace(&format!("<- failed: {error}"));
+        }
+        result
+    }
+
+    /// One line of the `-vv` trace, the key cut out in case a base URL holds it.
+    fn trace(&self, line: &str) {
+        if self.config.trace {
+            eprintln!("assistant: http: {}", self.key.scrub(line));
+        }
+    }
+
+    /// Traces a request about to go out.
+    fn trace_request(&self, url: &str, body: &Value, messages: usize) {
+        if self.config.trace {
+            let bytes = serde_json::to_string(body).map_or(0, |b| b.len());
+            self.trace(&format!(
+                "-> POST {url} (model {}, {messages} messages, {bytes} bytes)",
+                self.model
+            ));
+        }
+    }
+
+    /// Traces an answer that arrived whole.
+    fn trace_answer(&self, answer: &Answer) {
+        self.trace(&format!(
+            "<- answer: {} chars (+{} reasoning), {} prompt / {} completion / {} cached tokens",
+            answer.text.chars().count(),
+            answer.reasoning.chars().count(),
+            answer.usage.prompt_tokens,
+            answer.usage.completion_tokens,
+            answer.usage.cached_tokens
+        ));
     }
 
     /// A small JSON document (the model list): first-byte clock for the headers, idle for the body.

@@ -74,11 +74,9 @@ impl OpenAiCompatible {
     async fn stream_answer(&self, messages: &[Message]) -> Result<Answer, ProviderError> {
         let url = format!("{}/chat/completions", self.endpoint.base_url);
         let origin = self.endpoint.origin(&url);
-        let mut request = self
-            .endpoint
-            .client
-            .post(&url)
-            .json(&self.request_body(messages));
+        let body = self.request_body(messages);
+        self.endpoint.trace_request(&url, &body, messages.len());
+        let mut request = self.endpoint.client.post(&url).json(&body);
         if let Some(key) = self.endpoint.key.expose() {
             request = request.bearer_auth(key);
         }
@@ -107,7 +105,9 @@ impl OpenAiCompatible {
                 answer.usage = usage.into();
             }
         }
-        finish(&origin, answer, finish_reason.as_deref(), stream.saw_done())
+        let answer = finish(&origin, answer, finish_reason.as_deref(), stream.saw_done())?;
+        self.endpoint.trace_answer(&answer);
+        Ok(answer)
     }
 
     async fn models(&self) -> Result<Vec<String>, ProviderError> {
