@@ -198,6 +198,9 @@ pub struct GenerateArgs {
     /// At most N requests per minute.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rpm: Option<u32>,
+    /// Print the effective settings, each with where it came from (keys redacted), and exit.
+    #[arg(long)]
+    pub show_config: bool,
     /// Only files changed since this git revision (committed, staged or not).
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,

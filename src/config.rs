@@ -131,6 +131,105 @@ pub fn apply_to_scan(args: &mut ScanArgs, matches: &ArgMatches, file: &FileConfi
     }
 }
 
+/// The effective settings of `generate`, each with where it came from: `(name, value, source)`.
+/// Call after [`apply_to_generate`]; `file` is the config file that was applied, if any.
+pub fn describe_generate(
+    args: &GenerateArgs,
+    matches: &ArgMatches,
+    file: Option<(&Path, &FileConfig)>,
+) -> Vec<(&'static str, String, String)> {
+    let source = |id: &str, in_file: bool| match matches.value_source(id) {
+        Some(ValueSource::CommandLine) => "flag".to_string(),
+        Some(ValueSource::EnvVariable) => "environment".to_string(),
+        _ => match file {
+            Some((path, _)) if in_file => path.display().to_string(),
+            _ => "default".to_string(),
+        },
+    };
+    let from_file = |pick: fn(&FileConfig) -> bool| file.is_some_and(|(_, f)| pick(f));
+    let kind = args.endpoint.kind.as_deref();
+    let provider_kind = kind.and_then(|k| k.parse::<crate::provider::ProviderKind>().ok());
+    let defaults = provider_kind.map(crate::provider::defaults::of);
+    let key = provider_kind
+        .and_then(|k| crate::provider::defaults::resolve_api_key(k, args.endpoint.api_key.clone()));
+    let key_source = if args.endpoint.api_key.is_some() {
+        "flag".to_string()
+    } else {
+        defaults
+            .into_iter()
+            .flat_map(|d| d.key_vars.iter().copied())
+            .chain([crate::provider::defaults::ANY_PROVIDER_KEY_VAR])
+            .find(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()))
+            .map_or_else(|| "none".to_string(), |var| format!("environment {var}"))
+    };
+    vec![
+        (
+            "type",
+            kind.unwrap_or("(none)").to_string(),
+            source("kind", from_file(|f| f.kind.is_some())),
+        ),
+        (
+            "model",
+            args.model
+                .clone()
+                .or(defaults.map(|d| d.model.to_string()))
+                .unwrap_or_default(),
+            source("model", from_file(|f| f.model.is_some())),
+        ),
+        (
+            "base_url",
+            args.endpoint
+                .base_url
+                .clone()
+                .or(defaults.map(|d| d.base_url.to_string()))
+                .unwrap_or_default(),
+            source("base_url", from_file(|f| f.base_url.is_some())),
+        ),
+        (
+            "api_key",
+            if key.is_some() {
+                "[redacted]"
+            } else {
+                "(none)"
+            }
+            .to_string(),
+            key_source,
+        ),
+        (
+            "concurrency",
+            args.concurrency.to_string(),
+            source("concurrency", from_file(|f| f.concurrency.is_some())),
+        ),
+        (
+            "markers",
+            format!("{:?}", args.markers),
+            source("markers", from_file(|f| f.markers.is_some())),
+        ),
+        (
+            "lang",
+            format!("{:?}", args.lang).to_lowercase(),
+            source("lang", from_file(|f| f.lang.is_some())),
+        ),
+        (
+            "prompts",
+            args.prompts
+                .as_ref()
+                .map_or("(built in)".to_string(), |p| p.display().to_string()),
+            source("prompts", from_file(|f| f.prompts.is_some())),
+        ),
+        (
+            "timeout",
+            args.timeout.to_string(),
+            source("timeout", from_file(|f| f.timeout.is_some())),
+        ),
+        (
+            "retries",
+            args.retries.to_string(),
+            source("retries", from_file(|f| f.retries.is_some())),
+        ),
+    ]
+}
+
 fn invalid(path: &Path, message: &str) -> ConfigError {
     ConfigError::Invalid {
         path: path.to_path_buf(),

@@ -13,9 +13,21 @@ use assistant::config;
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    if let Err(error) = apply_config_file(&mut cli, &matches) {
-        eprintln!("assistant: error: {error}");
-        return ExitCode::from(2);
+    let file = match apply_config_file(&mut cli, &matches) {
+        Ok(file) => file,
+        Err(error) => {
+            eprintln!("assistant: error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if let (Command::Generate(args), Some((_, sub))) = (&cli.command, matches.subcommand()) {
+        if args.show_config {
+            let file = file.as_ref().map(|(path, config)| (path.as_path(), config));
+            for (name, value, source) in config::describe_generate(args, sub, file) {
+                println!("{name} = {value}  # {source}");
+            }
+            return ExitCode::SUCCESS;
+        }
     }
     let result = match &cli.command {
         Command::Scan(args) => commands::scan::run(args, cli.global.quiet),
@@ -41,17 +53,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn apply_config_file(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<(), config::ConfigError> {
+/// Applies `.assistant.toml` where flags and environment left settings open; returns the file applied.
+fn apply_config_file(
+    cli: &mut Cli,
+    matches: &clap::ArgMatches,
+) -> Result<Option<(std::path::PathBuf, config::FileConfig)>, config::ConfigError> {
     let Some((path, file)) = config::find(std::path::Path::new("."))? else {
-        return Ok(());
+        return Ok(None);
     };
     let Some((_, sub)) = matches.subcommand() else {
-        return Ok(());
+        return Ok(None);
     };
     match &mut cli.command {
         Command::Scan(args) => config::apply_to_scan(args, sub, &file),
         Command::Generate(args) => config::apply_to_generate(args, sub, &file, &path)?,
         _ => {}
     }
-    Ok(())
+    Ok(Some((path, file)))
 }
