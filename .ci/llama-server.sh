@@ -163,11 +163,15 @@ start() {
     for attempt in 1 2 3; do
         port="$(free_port)"
         started=$SECONDS
-        # The default chat template (the one embedded in the .gguf) is kept on purpose: `--chat-template gemma`
-        # alone would become a literal template. nohup: the server must outlive this script, which returns
-        # to the caller once the server is ready.
+        # Chat template: this .gguf embeds none, so the default would be a ChatML fallback whose
+        # `<|im_end|>` is plain text to gemma: the model never stops and every answer is cut off at
+        # max_tokens. Gemma's own turns end with `<end_of_turn>`, a real end-of-generation token.
+        # `--chat-template gemma` alone would be taken as a literal Jinja template; with `--no-jinja` it
+        # names llama.cpp's built-in gemma format.
+        # nohup: the server must outlive this script, which returns to the caller once the server is ready.
         nohup "$bin" -m "$MODEL" --host 127.0.0.1 --port "$port" \
-            -c 4096 -np 1 -t 2 -a "$MODEL_ALIAS" --api-key "$key" >"$log" 2>&1 &
+            -c 4096 -np 1 -t 2 -a "$MODEL_ALIAS" --no-jinja --chat-template gemma \
+            --api-key "$key" >"$log" 2>&1 &
         pid=$!
         while ((SECONDS - started < START_TIMEOUT)); do
             if ! kill -0 "$pid" 2>/dev/null; then
