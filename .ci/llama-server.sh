@@ -32,6 +32,9 @@ START_TIMEOUT="${ASSISTANT_LLM_START_TIMEOUT:-120}"
 
 ENV_FILE_DEFAULT="$REPO/target/llama-server.env"
 
+# Seconds since an $EPOCHREALTIME reading, to the millisecond (for the timings CI logs show).
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+
 say() { echo "llama-server.sh: $*" >&2; }
 die() {
     say "ERROR: $*"
@@ -145,6 +148,22 @@ with urllib.request.urlopen(sys.argv[1] + "/health", timeout=2) as r:
 EOF
 }
 
+# Writes what the caller needs, shell-quoted for `source`. The key is in here, so only the owner may read
+# it; it is never echoed to the CI log.
+write_env() {
+    local env_file=$1 url=$2 key=$3 pid=$4 log=$5
+    (
+        umask 077
+        {
+            printf 'export ASSISTANT_REAL_LLM_URL=%q\n' "$url"
+            printf 'export ASSISTANT_REAL_LLM_KEY=%q\n' "$key"
+            printf 'export ASSISTANT_REAL_LLM_PID=%q\n' "$pid"
+            printf 'export ASSISTANT_REAL_LLM_LOG=%q\n' "$log"
+        } >"$env_file.tmp"
+    )
+    mv -f "$env_file.tmp" "$env_file"
+}
+
 start() {
     local env_file="${1:-$ENV_FILE_DEFAULT}"
     local log="${env_file%.env}.log"
@@ -159,53 +178,49 @@ start() {
     local key
     key="$("$VENV/bin/python" -c 'import secrets; print("sk-local-" + secrets.token_hex(16))')"
 
-    local attempt port pid started
+    local attempt port url pid started started_at
     for attempt in 1 2 3; do
         port="$(free_port)"
+        url="http://127.0.0.1:$port/v1"
         started=$SECONDS
-        # Chat template: this .gguf embeds none, so the default would be a ChatML fallback whose
-        # `<|im_end|>` is plain text to gemma: the model never stops and every answer is cut off at
-        # max_tokens. Gemma's own turns end with `<end_of_turn>`, a real end-of-generation token.
-        # `--chat-template gemma` alone would be taken as a literal Jinja template; with `--no-jinja` it
-        # names llama.cpp's built-in gemma format.
+        started_at=$EPOCHREALTIME
+        # Chat template and stop: this .gguf embeds no template, so llama-server formats chats with its
+        # ChatML fallback (kept: it is the default, and `--chat-template gemma` alone would be taken as
+        # a literal Jinja template). To this *base* model ChatML's `<|im_end|>` is plain text, which it
+        # imitates at the end of its turn but which is no end-of-generation token, so without `-r` every
+        # answer would run to max_tokens (finish_reason "length"). `-r '<|im_end|>'` makes the server stop
+        # there with finish_reason "stop", as a chat model would; gemma's own `<end_of_turn>` does not
+        # help, since the base model never produces it.
         # nohup: the server must outlive this script, which returns to the caller once the server is ready.
         nohup "$bin" -m "$MODEL" --host 127.0.0.1 --port "$port" \
-            -c 4096 -np 1 -t 2 -a "$MODEL_ALIAS" --no-jinja --chat-template gemma \
+            -c 4096 -np 1 -t 2 -a "$MODEL_ALIAS" -r '<|im_end|>' \
             --api-key "$key" >"$log" 2>&1 &
         pid=$!
+        # Recorded before the wait, so that the caller's `stop` (its EXIT trap) finds the server even if
+        # this script is interrupted while the model loads. The caller sources it only after we return 0.
+        write_env "$env_file" "$url" "$key" "$pid" "$log"
         while ((SECONDS - started < START_TIMEOUT)); do
             if ! kill -0 "$pid" 2>/dev/null; then
                 break
             fi
             if health_ok "http://127.0.0.1:$port"; then
-                local tmp="$env_file.tmp"
-                # The key is in here, so only the owner may read it; it is never echoed to the CI log.
-                (
-                    umask 077
-                    {
-                        printf 'export ASSISTANT_REAL_LLM_URL=%q\n' "http://127.0.0.1:$port/v1"
-                        printf 'export ASSISTANT_REAL_LLM_KEY=%q\n' "$key"
-                        printf 'export ASSISTANT_REAL_LLM_PID=%q\n' "$pid"
-                        printf 'export ASSISTANT_REAL_LLM_LOG=%q\n' "$log"
-                    } >"$tmp"
-                )
-                mv -f "$tmp" "$env_file"
-                say "ready in $((SECONDS - started)) s: http://127.0.0.1:$port/v1 (pid $pid, log $log); source $env_file"
+                say "ready in $(elapsed "$started_at") s: $url (pid $pid, log $log); source $env_file"
                 return 0
             fi
             sleep 0.2
         done
         if kill -0 "$pid" 2>/dev/null; then
-            kill "$pid" 2>/dev/null || true
             say "no GET /health = 200 within ${START_TIMEOUT} s; the server's log ends with:"
             tail -n 30 "$log" >&2 || true
+            stop "$env_file"
             die "llama-server did not become ready (raise ASSISTANT_LLM_START_TIMEOUT on a slow machine)"
         fi
+        rm -f "$env_file"
         # It exited: most likely the port was taken between free_port and bind; try another one.
         say "llama-server exited during start (attempt $attempt); its log ends with:"
         tail -n 15 "$log" >&2 || true
     done
-    die "llama-server would not start (log: $log)"
+    die "llama-server would not start 3 times (log: $log)"
 }
 
 stop() {

@@ -1,16 +1,16 @@
 //! Against a real, independent OpenAI-compatible server: llama.cpp's `llama-server` serving the small
 //! base model gemma-3-270m, which `.ci/llama-server.sh` builds (once per machine, cached), starts on
 //! 127.0.0.1 with `--api-key`, and describes in `ASSISTANT_REAL_LLM_URL` (the base URL, ending in `/v1`)
-//! and `ASSISTANT_REAL_LLM_KEY`. `.ci/run` always does that, so these tests always run in CI; elsewhere
-//! each test prints one "skipped" line and passes unless both variables are set (see
-//! docs/real-server.md for running them by hand).
+//! and `ASSISTANT_REAL_LLM_KEY`. `.ci/run` always does that, so these tests always run in CI (where a
+//! missing server fails them rather than skip them); elsewhere each test prints one "skipped" line and
+//! passes unless both variables are set (docs/real-server.md says how to run them by hand).
 //!
 //! The fake server in `support/fake_llm.rs` can only play back what we believe servers send; this file
-//! checks those beliefs against one we did not write: the stream is parsed, usage is read, a wrong key
-//! gives the 401 message naming the provider, `assistant models` lists the model, and `generate` ends
-//! cleanly. The model is a 270M *base* model, so its code is not expected to be right: `generate` may
-//! succeed with a checked sidecar or fail with a clear per-file error, but must never crash and never
-//! touch a source.
+//! checks those beliefs against one we did not write: the stream is parsed, usage is read, a cut-off and
+//! a wrong key give their messages, `assistant models` lists the model, and `generate` ends cleanly. The
+//! model is a 270M *base* model, so its code is not expected to be right: `generate` may succeed with a
+//! checked sidecar or fail with a clear per-file error, but must never crash and never touch a source.
+//! About 12 s on a quiet 2-core machine (the `generate` job is most of it), 2 minutes on a busy one.
 
 use std::collections::BTreeMap;
 use std::env;
@@ -92,7 +92,8 @@ fn assistant(dir: &Path) -> Command {
         .env_remove("GOOGLE_API_KEY")
         .env_remove("ASSISTANT_API_KEY")
         .env("NO_COLOR", "1")
-        // Far above what one job takes (~1 minute here); only a hang would reach it.
+        // Far above what one job takes (10 s on a quiet 2-core machine, under 2 minutes on a busy one);
+        // only a hang would reach it.
         .timeout(Duration::from_secs(600));
     cmd
 }
@@ -143,8 +144,9 @@ async fn a_streamed_answer_is_parsed_and_its_usage_read() {
         return;
     };
     let provider = build(config(&server, &server.key)).expect("provider");
-    // A base model rambles; a question whose answer is one word makes it stop (finish_reason "stop")
-    // well inside the 64-token limit, so `chat` returns the answer rather than a cut-off error.
+    // The base model does not answer, it continues the chat: here it repeats the question and ends its
+    // turn with ChatML's `<|im_end|>`, where the server stops it (`-r`, see .ci/llama-server.sh) with
+    // finish_reason "stop" well inside the limit, so `chat` returns an answer rather than a cut-off.
     let messages = [Message::user("What is the capital of France?")];
     let started = Instant::now();
     let answer = provider
@@ -163,8 +165,10 @@ async fn a_streamed_answer_is_parsed_and_its_usage_read() {
         "no completion tokens: {answer:?}"
     );
     assert!(answer.usage.completion_tokens <= 64, "{answer:?}");
+    // Wall time includes any wait for the server's one slot (the tests run in parallel); the server's
+    // log has its own timings.
     eprintln!(
-        "real server: {} prompt + {} completion tokens in {seconds:.2} s ({:.0} tokens/s end to end): {:?}",
+        "real server: {} prompt + {} completion tokens in {seconds:.2} s including queueing ({:.0} tokens/s): {:?}",
         answer.usage.prompt_tokens,
         answer.usage.completion_tokens,
         answer.usage.completion_tokens as f64 / seconds,
@@ -245,22 +249,36 @@ fn models_lists_the_served_model() {
     assert!(!stdout.contains(&server.key) && !stderr.contains(&server.key));
 }
 
-#[test]
-fn generate_ends_cleanly_and_never_touches_the_source() {
-    let Some(server) = real_server("generate_ends_cleanly_and_never_touches_the_source") else {
-        return;
-    };
+/// What one `assistant generate --format json` run against the real server left behind, already checked
+/// for what must hold whatever the model said: the binary ended by itself with 0 or 1, every source is
+/// byte for byte as it was, the only new files are sidecars (accepted or rejected, no temp or partial
+/// file), the key shows nowhere, and stdout is JSON Lines with one job event and a final summary.
+struct Generated {
+    code: i32,
+    job: Value,
+    summary: Value,
+    project: TempDir,
+    original: BTreeMap<PathBuf, Vec<u8>>,
+    seconds: f64,
+    /// stdout and stderr, for failure messages.
+    shown: String,
+}
+
+/// The one file both generate tests ask for: three stubs, one job.
+const FILE: &str = "internal/handler/order.go";
+
+fn generate(server: &RealServer, extra: &[&str]) -> Generated {
     let original = snapshot(&manifest_dir().join("examples/store"));
     let project = TempDir::new().unwrap();
     copy_tree(&original, project.path());
-    let file = "internal/handler/order.go";
 
     let started = Instant::now();
     let output = assistant(project.path())
         .args(["generate", "--type", "openai", "--base-url", &server.url])
         .args(["--api-key", &server.key])
-        .args(["--file", file, "--max-tokens", "256", "--retries", "0"])
+        .args(["--file", FILE, "--max-tokens", "256", "--retries", "0"])
         .args(["--format", "json"])
+        .args(extra)
         .output()
         .unwrap();
     let seconds = started.elapsed().as_secs_f64();
@@ -273,43 +291,38 @@ fn generate_ends_cleanly_and_never_touches_the_source() {
     let code = output.status.code();
     assert!(matches!(code, Some(0) | Some(1)), "exit {code:?}\n{shown}");
 
-    // Sources byte for byte as they were; the only new files are sidecars (accepted or rejected), and
-    // no temp or partial file is left behind.
     let after = snapshot(project.path());
     for (relative, bytes) in &original {
         assert_eq!(
             after.get(relative),
             Some(bytes),
-            "{} changed or vanished",
+            "{} changed or vanished\n{shown}",
             relative.display()
         );
     }
-    let added: Vec<&PathBuf> = after
-        .keys()
-        .filter(|path| !original.contains_key(*path))
-        .collect();
-    for path in &added {
+    for (path, bytes) in after.iter().filter(|(p, _)| !original.contains_key(*p)) {
         let name = path.to_string_lossy();
         assert!(
             name.ends_with(".assistant") || name.ends_with(".assistant.rejected"),
             "unexpected file {name}\n{shown}"
         );
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(&server.key),
+            "the key leaked into {name}"
+        );
     }
-    for (text, what) in [(&stdout, "stdout"), (&stderr, "stderr")] {
-        assert!(!text.contains(&server.key), "the key leaked to {what}");
-    }
-    for path in &added {
-        let text = String::from_utf8_lossy(&after[*path]);
-        assert!(!text.contains(&server.key), "the key leaked into {path:?}");
-    }
+    assert!(
+        !stdout.contains(&server.key) && !stderr.contains(&server.key),
+        "the key leaked to the output"
+    );
 
-    // JSON Lines: one event for the one job, then the summary.
     let events: Vec<Value> = stdout
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}\n{shown}")))
         .collect();
     let summary = events
         .last()
+        .cloned()
         .unwrap_or_else(|| panic!("no events\n{shown}"));
     assert_eq!(summary["event"], "summary", "{shown}");
     let jobs: Vec<&Value> = events
@@ -317,58 +330,74 @@ fn generate_ends_cleanly_and_never_touches_the_source() {
         .filter(|e| e["event"] == "job_succeeded" || e["event"] == "job_failed")
         .collect();
     assert_eq!(jobs.len(), 1, "{shown}");
-    let job = jobs[0];
-    assert_eq!(job["file"], file, "{shown}");
+    let job = jobs[0].clone();
+    assert_eq!(job["file"], FILE, "{shown}");
+    let (succeeded, failed) = if code == Some(0) { (1, 0) } else { (0, 1) };
+    assert_eq!(
+        (summary["succeeded"].as_u64(), summary["failed"].as_u64()),
+        (Some(succeeded), Some(failed)),
+        "{shown}"
+    );
+    Generated {
+        code: code.unwrap(),
+        job,
+        summary,
+        project,
+        original,
+        seconds,
+        shown,
+    }
+}
 
-    if code == Some(0) {
-        // A checked sidecar: made from this very source, naming what it implements, and one that
-        // `merge --dry-run` accepts (it parses, and the source has not changed since).
+#[test]
+fn generate_ends_cleanly_and_never_touches_the_source() {
+    let Some(server) = real_server("generate_ends_cleanly_and_never_touches_the_source") else {
+        return;
+    };
+    // The server's context is 4096 tokens (`-c 4096`) and gemma's tokenizer counts ~15% more than the
+    // o200k estimate the budget uses: a 2500-token budget leaves room for the 256-token answer and for
+    // the repair round, so the request reaches the model (the default budget does not fit; see the next
+    // test).
+    let run = generate(&server, &["--max-context-tokens", "2500"]);
+    let (job, shown) = (&run.job, &run.shown);
+    let sidecar = run.project.path().join(format!("{FILE}.assistant"));
+
+    if run.code == 0 {
+        // A checked sidecar: made from this very source, and one that `merge --dry-run` accepts (it
+        // parses, and the source has not changed since).
         assert_eq!(job["event"], "job_succeeded", "{shown}");
-        assert_eq!(
-            (summary["succeeded"].as_u64(), summary["failed"].as_u64()),
-            (Some(1), Some(0))
-        );
         assert!(job["prompt_tokens"].as_u64().unwrap_or(0) > 0, "{shown}");
         assert!(
             job["completion_tokens"].as_u64().unwrap_or(0) > 0,
             "{shown}"
         );
-        let sidecar = format!("{file}.assistant");
-        let text = fs::read_to_string(project.path().join(&sidecar))
-            .unwrap_or_else(|e| panic!("{sidecar}: {e}\n{shown}"));
-        let source = &original[Path::new(file)];
+        let text = fs::read_to_string(&sidecar).unwrap_or_else(|e| panic!("{e}\n{shown}"));
+        let source = &run.original[Path::new(FILE)];
         assert!(
             text.contains(&format!("source-sha256: {}", sha256_hex(source))),
             "{text}"
         );
         assert!(text.contains("package handler"), "{text}");
-        assistant(project.path())
-            .args(["merge", "--dry-run", "--file", file])
+        assistant(run.project.path())
+            .args(["merge", "--dry-run", "--file", FILE])
             .assert()
             .success();
         eprintln!(
-            "real server: generate succeeded in {seconds:.1} s: {}",
-            job["functions"]
+            "real server: generate succeeded in {:.1} s: {}",
+            run.seconds, job["functions"]
         );
     } else {
-        // A clear per-file failure: the answer did not pass the check, or the token limit cut it.
+        // A clear per-file failure: the answer did not pass the check (it is kept in
+        // FILE.assistant.rejected, which the error names), or the token limit cut it off.
         assert_eq!(job["event"], "job_failed", "{shown}");
-        assert_eq!(
-            (summary["succeeded"].as_u64(), summary["failed"].as_u64()),
-            (Some(0), Some(1))
-        );
         let error = job["error"].as_str().unwrap_or_default();
-        assert!(
-            !error.trim().is_empty(),
-            "a failure without a reason\n{shown}"
-        );
-        // A check failure keeps the answer in FILE.assistant.rejected and names it; a cut-off says to
-        // raise --max-tokens. Anything else (a transport error, a context overflow) is not "clean".
-        let rejected = format!("{file}.assistant.rejected");
         if error.contains(".assistant.rejected") {
             assert!(
-                project.path().join(&rejected).is_file(),
-                "the error names {rejected}, which is not there\n{shown}"
+                run.project
+                    .path()
+                    .join(format!("{FILE}.assistant.rejected"))
+                    .is_file(),
+                "the error names a rejected answer that is not there\n{shown}"
             );
         } else {
             assert!(
@@ -376,14 +405,44 @@ fn generate_ends_cleanly_and_never_touches_the_source() {
                 "not a clear check failure or cut-off: {error}\n{shown}"
             );
         }
-        assert!(
-            !project.path().join(format!("{file}.assistant")).exists(),
-            "a failed job left a sidecar\n{shown}"
+        assert!(!sidecar.exists(), "a failed job left a sidecar\n{shown}");
+        eprintln!(
+            "real server: generate failed cleanly in {:.1} s: {error}",
+            run.seconds
         );
-        eprintln!("real server: generate failed cleanly in {seconds:.1} s: {error}");
     }
     eprintln!(
         "real server: generate used {} prompt + {} completion tokens",
-        summary["prompt_tokens"], summary["completion_tokens"]
+        run.summary["prompt_tokens"], run.summary["completion_tokens"]
+    );
+}
+
+#[test]
+fn a_prompt_beyond_the_server_context_fails_clearly_without_retrying() {
+    let Some(server) =
+        real_server("a_prompt_beyond_the_server_context_fails_clearly_without_retrying")
+    else {
+        return;
+    };
+    // The default budget (24000) lets this job's prompt grow past the server's 4096-token context;
+    // llama-server answers HTTP 400 before generating anything. That must be one clear per-file failure
+    // quoting the server, not retried (it cannot pass), with no sidecar.
+    let run = generate(&server, &[]);
+    let (job, shown) = (&run.job, &run.shown);
+    assert_eq!(run.code, 1, "{shown}");
+    assert_eq!(job["event"], "job_failed", "{shown}");
+    assert_eq!(job["attempts"], 1, "{shown}");
+    let error = job["error"].as_str().unwrap_or_default();
+    assert!(error.contains("HTTP 400"), "{error}");
+    assert!(
+        error.contains("exceeds the available context size"),
+        "{error}"
+    );
+    assert!(
+        !run.project
+            .path()
+            .join(format!("{FILE}.assistant"))
+            .exists(),
+        "{shown}"
     );
 }
