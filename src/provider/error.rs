@@ -181,6 +181,13 @@ impl ProviderError {
             408 | 409 | 500..=599 => {
                 (Reason::ServerBusy, format!("{p} failed (HTTP {status}): {detail}"))
             }
+            _ if says_context_too_long(&detail) => (
+                Reason::BadRequest,
+                format!(
+                    "request rejected by {p} (HTTP {status}): {detail}: the prompt is larger than the \
+                     model's context; lower --max-context-tokens or --group-size"
+                ),
+            ),
             _ => (Reason::BadRequest, format!("request rejected by {p} (HTTP {status}): {detail}")),
         };
         Self::new(reason, message).with_retry_after(retry_after.or(said.retry_delay))
@@ -441,8 +448,34 @@ pub(super) fn describe(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// Servers word "prompt too long" differently: OpenAI `context_length_exceeded` / "maximum context
+/// length", llama.cpp "exceeds the available context size", vLLM "maximum model length".
+fn says_context_too_long(detail: &str) -> bool {
+    let detail = detail.to_ascii_lowercase();
+    [
+        "context length",
+        "context size",
+        "context_length",
+        "maximum model length",
+        "too many tokens",
+    ]
+    .iter()
+    .any(|phrase| detail.contains(phrase))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_prompt_over_the_context_gets_a_hint() {
+        let body = r#"{"error":{"code":400,"message":"request (5729 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error"}}"#;
+        let error = ProviderError::from_status(&origin(), 400, None, body);
+        assert!(
+            error.to_string().contains("lower --max-context-tokens"),
+            "{error}"
+        );
+        assert!(!error.is_retryable());
+    }
+
     use super::*;
 
     fn origin() -> Origin {
