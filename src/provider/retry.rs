@@ -54,12 +54,19 @@ impl RetryPolicy {
         full.mul_f64(0.5 + fastrand::f64() * 0.5)
     }
 
-    /// The wait before retry number `retry` after `error`: what the server asked for (capped at
-    /// [`MAX_RETRY_AFTER`]), else the backoff.
+    /// The wait before retry number `retry` after `error`: the backoff, or what the server asked for
+    /// (capped at [`MAX_RETRY_AFTER`]) when that is longer.
+    ///
+    /// The server's wait is the least to wait, not the most: a sliding-window limiter says when its
+    /// oldest request leaves, often a few milliseconds away. Waiting only that long sends every caller
+    /// held at the gate in at once to race for that one free slot, and the losers are told "a few
+    /// milliseconds" again — a job could spend all its retries within 50 ms and fail (the generate
+    /// benchmark's rate-limited run did). The backoff floor makes the retries span seconds.
     pub fn delay(&self, retry: u32, error: &ProviderError) -> Duration {
+        let backoff = self.backoff(retry);
         match error.retry_after() {
-            Some(asked) => asked.min(MAX_RETRY_AFTER),
-            None => self.backoff(retry),
+            Some(asked) => asked.min(MAX_RETRY_AFTER).max(backoff),
+            None => backoff,
         }
     }
 }
@@ -279,6 +286,27 @@ mod tests {
             assert!(third >= Duration::from_secs(1) && third <= Duration::from_secs(2));
             assert!(policy.backoff(40) <= Duration::from_secs(30));
             assert!(policy.backoff(40) >= Duration::from_secs(15));
+        }
+    }
+
+    #[test]
+    fn the_server_wait_is_a_floor_and_so_is_the_backoff() {
+        let policy = RetryPolicy::default();
+        let limited = |wait: Duration| {
+            ProviderError::new(Reason::RateLimited, "429").with_retry_after(Some(wait))
+        };
+        for _ in 0..50 {
+            // "A few ms": every caller would race for one slot again; back off instead.
+            let short = policy.delay(2, &limited(Duration::from_millis(3)));
+            assert!(short >= Duration::from_secs(1) && short <= Duration::from_secs(2));
+            assert_eq!(
+                policy.delay(0, &limited(Duration::from_secs(9))),
+                Duration::from_secs(9)
+            );
+            assert_eq!(
+                policy.delay(0, &limited(Duration::from_secs(600))),
+                MAX_RETRY_AFTER
+            );
         }
     }
 
