@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::provider::Usage;
@@ -53,7 +53,7 @@ impl Summary {
 
 pub enum Reporter {
     Text {
-        bar: Option<ProgressBar>,
+        bar: Option<Bars>,
         quiet: bool,
         color: bool,
     },
@@ -64,17 +64,7 @@ pub enum Reporter {
 
 impl Reporter {
     pub fn text(jobs: usize, quiet: bool, color: bool) -> Reporter {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let bar =
-                ProgressBar::with_draw_target(Some(jobs as u64), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} jobs  {wide_msg}",
-            ) {
-                bar.set_style(style);
-            }
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| Bars::new(jobs));
         Reporter::Text { bar, quiet, color }
     }
 
@@ -97,8 +87,11 @@ impl Reporter {
     }
 
     pub fn started(&self, label: &str) {
-        if let Reporter::Text { bar: Some(bar), .. } = self {
-            bar.set_message(label.to_string());
+        if let Reporter::Text {
+            bar: Some(bars), ..
+        } = self
+        {
+            bars.start(label);
         }
     }
 
@@ -119,8 +112,8 @@ impl Reporter {
     pub fn ended(&self, job: &JobReport) {
         match self {
             Reporter::Text { bar, color, .. } => {
-                if let Some(bar) = bar {
-                    bar.inc(1);
+                if let Some(bars) = bar {
+                    bars.end(&job.label);
                 }
                 let line = match &job.result {
                     Ok(_) => format!(
@@ -169,8 +162,8 @@ impl Reporter {
     pub fn summary(&self, summary: &Summary) {
         match self {
             Reporter::Text { bar, .. } => {
-                if let Some(bar) = bar {
-                    bar.finish_and_clear();
+                if let Some(bars) = bar {
+                    bars.run.finish_and_clear();
                 }
                 let mut line = format!(
                     "{} job{}: {} ok, {} failed",
@@ -219,7 +212,11 @@ impl Reporter {
     /// A line on stderr that does not tear the progress bar.
     fn line(&self, text: &str) {
         match self {
-            Reporter::Text { bar: Some(bar), .. } => bar.println(text),
+            Reporter::Text {
+                bar: Some(bars), ..
+            } => {
+                let _ = bars.multi.println(text);
+            }
             _ => eprintln!("{text}"),
         }
     }
@@ -231,6 +228,55 @@ impl Reporter {
             let _ = writeln!(out, "{value}");
             let _ = out.flush();
         }
+    }
+}
+
+/// The terminal view: one bar for the run, one spinner line per job in flight.
+pub struct Bars {
+    multi: MultiProgress,
+    run: ProgressBar,
+    in_flight: Mutex<Vec<(String, ProgressBar)>>,
+}
+
+impl Bars {
+    fn new(jobs: usize) -> Bars {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let run = multi.add(ProgressBar::new(jobs as u64));
+        if let Ok(style) =
+            ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {pos}/{len} jobs")
+        {
+            run.set_style(style);
+        }
+        run.enable_steady_tick(Duration::from_millis(200));
+        Bars {
+            multi,
+            run,
+            in_flight: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn start(&self, label: &str) {
+        let line = self.multi.add(ProgressBar::new_spinner());
+        if let Ok(style) = ProgressStyle::with_template("  {spinner} {msg} ({elapsed})") {
+            line.set_style(style);
+        }
+        line.set_message(label.to_string());
+        line.enable_steady_tick(Duration::from_millis(120));
+        self.lock().push((label.to_string(), line));
+    }
+
+    fn end(&self, label: &str) {
+        self.run.inc(1);
+        let mut in_flight = self.lock();
+        if let Some(index) = in_flight.iter().position(|(l, _)| l == label) {
+            let (_, line) = in_flight.remove(index);
+            line.finish_and_clear();
+            self.multi.remove(&line);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, ProgressBar)>> {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
