@@ -45,7 +45,7 @@ pub(super) async fn open(
         Source::Whole(Some(body))
     } else {
         let bytes = watch(response.bytes_stream(), first_byte_deadline, timeouts.idle);
-        Source::Events(Box::pin(bytes.eventsource()))
+        Source::Events(Box::pin(without_bom(bytes).eventsource()))
     };
     Ok(SseStream {
         source,
@@ -153,6 +153,61 @@ fn dropped(origin: &Origin, error: &reqwest::Error) -> ProviderError {
     )
 }
 
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A body chunk, as received or (at the start) rebuilt without a byte-order mark.
+enum Chunk<B> {
+    Received(B),
+    Rebuilt(Vec<u8>),
+}
+
+impl<B: AsRef<[u8]>> AsRef<[u8]> for Chunk<B> {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Chunk::Received(bytes) => bytes.as_ref(),
+            Chunk::Rebuilt(bytes) => bytes,
+        }
+    }
+}
+
+/// The byte stream without a leading UTF-8 byte-order mark, which some servers send and which the SSE
+/// parser cannot take (it panics on one). The mark may arrive split across chunks, so up to three bytes
+/// wait until it is clear whether they are one.
+fn without_bom<S, B>(bytes: S) -> impl Stream<Item = Result<Chunk<B>, Fault>> + Send + 'static
+where
+    S: Stream<Item = Result<B, Fault>> + Send + 'static,
+    B: AsRef<[u8]> + Send + 'static,
+{
+    let start = (Box::pin(bytes), Some(Vec::new()));
+    futures_util::stream::unfold(start, |(mut bytes, mut head)| async move {
+        loop {
+            let Some(pending) = head.as_mut() else {
+                let next = bytes.next().await?;
+                return Some((next.map(Chunk::Received), (bytes, None)));
+            };
+            match bytes.next().await {
+                Some(Ok(chunk)) => {
+                    pending.extend_from_slice(chunk.as_ref());
+                    let undecided = pending.len() < BOM.len() && BOM.starts_with(pending);
+                    if undecided {
+                        continue;
+                    }
+                }
+                Some(Err(fault)) => return Some((Err(fault), (bytes, None))),
+                None if pending.is_empty() => return None,
+                None => {}
+            }
+            let mut pending = head.take().unwrap_or_default();
+            if pending.starts_with(BOM) {
+                pending.drain(..BOM.len());
+            }
+            if !pending.is_empty() {
+                return Some((Ok(Chunk::Rebuilt(pending)), (bytes, None)));
+            }
+        }
+    })
+}
+
 /// Why the byte stream stopped early.
 enum Fault {
     Transport(reqwest::Error),
@@ -189,4 +244,30 @@ where
             Ok(Some(Ok(bytes))) => Some((Ok(bytes), Some((body, false)))),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn strip(chunks: &[&[u8]]) -> Vec<u8> {
+        let owned: Vec<Result<Vec<u8>, Fault>> = chunks.iter().map(|c| Ok(c.to_vec())).collect();
+        let stream = without_bom(futures_util::stream::iter(owned));
+        let mut out = Vec::new();
+        futures_util::pin_mut!(stream);
+        while let Some(Ok(chunk)) = stream.next().await {
+            out.extend_from_slice(chunk.as_ref());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_byte_order_mark_is_dropped_even_when_split() {
+        assert_eq!(strip(&[b"\xEF\xBB\xBFdata: x\n\n"]).await, b"data: x\n\n");
+        assert_eq!(strip(&[b"\xEF", b"\xBB", b"\xBFdata"]).await, b"data");
+        assert_eq!(strip(&[b"\xEF\xBB"]).await, b"\xEF\xBB");
+        assert_eq!(strip(&[b"", b"data", b": y"]).await, b"data: y");
+        assert_eq!(strip(&[b"\xEFx"]).await, b"\xEFx");
+        assert_eq!(strip(&[]).await, b"");
+    }
 }
