@@ -12,6 +12,8 @@
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use assistant::check::{self, CheckedFile, DependentFile, Expected, Problem, TargetFile};
@@ -22,8 +24,9 @@ use assistant::scan::{self, Target};
 const HANDLER: &str = "internal/handler/order.go";
 const DAO: &str = "internal/dao/order.go";
 
-/// Debug build, shared 2-core machine: a 10 MB answer takes well under a second; this is the bound.
-const TIME_LIMIT: Duration = Duration::from_secs(5);
+/// The bound on checking any answer, 10 MB ones included, in a debug build on a shared 2-core machine
+/// (a 10 MB answer of prose around the reference answer takes about 0.4 s).
+const TIME_LIMIT: Duration = Duration::from_secs(3);
 
 const STUBS: [&str; 3] = [
     "orderHandler.CancelOrder",
@@ -265,7 +268,8 @@ fn rows() -> Vec<Row> {
     let (handler, dao) = reference_blocks();
     let small = fenced("go", SMALL);
     let ten_mb = 10 * 1024 * 1024;
-    let prose_line = "The order moves from PENDING to PAID only once; a repeated callback is a no-op.\n";
+    let prose_line =
+        "The order moves from PENDING to PAID only once; a repeated callback is a no-op.\n";
     let junk_line = "\tx := y + z // and so on, the model went on and on\n";
 
     vec![
@@ -570,6 +574,24 @@ fn rows() -> Vec<Row> {
             rejected(vec![Want::Duplicate("orderHandler.PayOrder")]),
         ),
         Row::new(
+            "the same function in two blocks: the later one wins",
+            format!(
+                "{small}\nCorrection, PayOrder must check the amount:\n\n{}",
+                fenced(
+                    "go",
+                    "package handler\n\n// PayOrder pays an order.\nfunc (h *orderHandler) PayOrder(ctx context.Context, req *storeV1.PayOrderRequest) (*storeV1.PayOrderReply, error) {\n\treturn nil, ecode.ErrPayAmountMismatch.Err()\n}\n"
+                )
+            ),
+            accepted_small(),
+        )
+        .and(|files| {
+            let code = code_of(files, HANDLER)?;
+            match (code.contains("ErrPayAmountMismatch"), code.contains("PaidAt: time.Now()")) {
+                (true, false) => Ok(()),
+                _ => Err("the earlier PayOrder was kept".into()),
+            }
+        }),
+        Row::new(
             "markdown headings naming the files",
             format!(
                 "## Changes\n\n### `{HANDLER}`\n\n{}\n### {DAO}\n\n{}",
@@ -629,25 +651,35 @@ fn rows() -> Vec<Row> {
             accepted_reference(),
         ),
         Row::new(
+            "10 MB: one line without a newline after the code",
+            format!("{small}{}", "x".repeat(ten_mb)),
+            accepted_small(),
+        ),
+        // BUG: check parses each block about eight times (route, syntax, list, render, join, stubs…)
+        // at ~0.15 s per MB in a debug build: 10 MB of code that does not parse takes ~15 s.
+        Row::new(
             "10 MB: one fence of code that does not parse",
-            format!("```go\n{SMALL}func (h *orderHandler) Endless() {{\n{}}}\n```\n", junk_line.repeat(ten_mb / junk_line.len())),
+            format!(
+                "```go\n{SMALL}func (h *orderHandler) Endless() {{\n{}}}\n```\n",
+                junk_line.repeat(ten_mb / junk_line.len())
+            ),
             rejected(vec![Want::Syntax(HANDLER)]),
         ),
+        // BUG: as above, and unfenced code that does not parse is parsed twice more (whole, then cut).
         Row::new(
             "10 MB: unfenced code that does not parse",
             format!("{SMALL}\n{}", "x := ((\n".repeat(ten_mb / 8)),
             rejected(vec![Want::Syntax(HANDLER)]),
         ),
+        // BUG: thousands of blocks for one file are merged one by one, each merge parsing the code
+        // so far again: ~20 s.
         Row::new(
             "10 MB: thousands of fences",
             fenced("go", SMALL).repeat(ten_mb / fenced("go", SMALL).len()),
             accepted_small(),
         ),
-        Row::new(
-            "10 MB: one line without a newline",
-            format!("{small}{}", "x".repeat(ten_mb)),
-            accepted_small(),
-        ),
+        // BUG: strip_reasoning lower-cases the whole answer again for every tag it removes: quadratic,
+        // 1 MB of `<think>a</think>` takes ~100 s, 10 MB would take hours.
         Row::new(
             "10 MB: think tags over and over",
             format!("{}{small}", "<think>a</think>".repeat(ten_mb / 16)),
@@ -776,14 +808,14 @@ fn unclean(job: &Expected, file: &CheckedFile) -> Option<String> {
 
 #[test]
 fn hostile_answers() {
-    let job = order_job();
+    let job = Arc::new(order_job());
     let rows = rows();
     assert!(rows.len() >= 20);
     let mut failures = String::new();
     let mut timings = String::new();
     for row in &rows {
         let started = Instant::now();
-        let result = panic::catch_unwind(AssertUnwindSafe(|| check::check(&row.answer, &job)));
+        let outcome = check_in_time(&job, &row.answer);
         let elapsed = started.elapsed();
         let _ = writeln!(
             timings,
@@ -792,19 +824,12 @@ fn hostile_answers() {
             row.answer.len(),
             row.name
         );
-        let wrong = match &result {
-            Err(panicked) => Some(format!("panicked: {}", panic_message(panicked.as_ref()))),
+        let wrong = match &outcome {
+            Err(failed) => Some(failed.clone()),
             Ok(result) => verdict(row, &job, result),
         };
         if let Some(wrong) = wrong {
             let _ = writeln!(failures, "- {}: {wrong}", row.name);
-        }
-        if elapsed > TIME_LIMIT {
-            let _ = writeln!(
-                failures,
-                "- {}: took {elapsed:?} (limit {TIME_LIMIT:?})",
-                row.name
-            );
         }
     }
     println!("{timings}");
@@ -813,6 +838,24 @@ fn hostile_answers() {
         "{} rows, wrong outcomes:\n{failures}",
         rows.len()
     );
+}
+
+type Checked = Result<Vec<CheckedFile>, check::Problems>;
+
+/// `check::check` on its own thread: `Err` when it panics or is still running after [`TIME_LIMIT`]
+/// (the thread is then left behind; the test fails anyway).
+fn check_in_time(job: &Arc<Expected>, answer: &str) -> Result<Checked, String> {
+    let (done, result) = mpsc::channel();
+    let (job, answer) = (Arc::clone(job), answer.to_string());
+    thread::spawn(move || {
+        let checked = panic::catch_unwind(AssertUnwindSafe(|| check::check(&answer, &job)));
+        let _ = done.send(checked.map_err(|payload| panic_message(payload.as_ref())));
+    });
+    match result.recv_timeout(TIME_LIMIT) {
+        Ok(Ok(checked)) => Ok(checked),
+        Ok(Err(message)) => Err(format!("panicked: {message}")),
+        Err(_) => Err(format!("still running after {TIME_LIMIT:?}")),
+    }
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
