@@ -10,7 +10,13 @@
 //! file: package clause, import block and the declarations that add or change something.
 //! What fails becomes [`Problems`], worded to be sent back to the model as a repair request.
 //!
+//! Rust answers (a target whose path ends in `.rs`) take the same road to the blocks — fences labelled
+//! `rust` or `rs` — and are then checked by [`rust`].
+//!
 //! Asking again, writing sidecars and reporting belong to the callers.
+
+mod dialect;
+mod rust;
 
 use std::fmt;
 use std::io;
@@ -19,6 +25,7 @@ use std::path::{Path, PathBuf};
 use crate::lang::go::decls::{self, Decl, GoFile};
 use crate::lang::go::merge;
 use crate::lang::{Lang, Markers, Stub};
+use dialect::{Dialect, RUST};
 
 /// What a job asked for: the stubs of one file, and the file the answer may extend (the dao).
 #[derive(Debug, Clone)]
@@ -63,6 +70,8 @@ pub struct CheckedFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     NoCode,
+    /// No code block in the language of the file asked for (Rust; Go says [`Problem::NoCode`]).
+    NoCodeIn(Lang),
     Syntax {
         file: String,
         detail: String,
@@ -105,6 +114,11 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::NoCode => f.write_str("the answer holds no Go code block"),
+            Problem::NoCodeIn(lang) => write!(
+                f,
+                "the answer holds no {} code block",
+                lang.display_name()
+            ),
             Problem::Syntax { file, detail } => {
                 write!(f, "{file}: the code does not parse: line {detail}")
             }
@@ -186,7 +200,11 @@ impl std::error::Error for Problems {}
 pub fn check(answer: &str, expected: &Expected) -> Result<Vec<CheckedFile>, Problems> {
     let text = normalize(answer);
     let text = strip_reasoning(&text);
-    let blocks = go_blocks(&text);
+    let dialect = Dialect::of(Lang::of(&expected.target.path).unwrap_or(Lang::Go));
+    let blocks = code_blocks(&text, dialect);
+    if dialect.lang == Lang::Rust {
+        return rust::check(blocks, expected);
+    }
     if blocks.is_empty() {
         return Err(Problems(vec![Problem::NoCode]));
     }
@@ -261,14 +279,14 @@ struct Block {
     named: Option<String>,
 }
 
-/// The Go blocks of an answer: fenced ones, or — when the answer has no fence at all — the code it
-/// holds from its first Go-looking line.
-fn go_blocks(text: &str) -> Vec<Block> {
-    let fenced = fenced_blocks(text);
+/// The blocks of an answer in the dialect's language: fenced ones, or — when the answer has no fence
+/// at all — the code it holds from its first code-looking line.
+fn code_blocks(text: &str, dialect: Dialect) -> Vec<Block> {
+    let fenced = fenced_blocks(text, dialect);
     if !fenced.is_empty() || text.lines().any(|l| opening_fence(l).is_some()) {
         return fenced;
     }
-    unfenced_code(text).into_iter().collect()
+    unfenced_code(text, dialect).into_iter().collect()
 }
 
 struct Fence<'a> {
@@ -296,7 +314,7 @@ fn closes(line: &str, fence: &Fence) -> bool {
     trimmed.len() >= fence.len && trimmed.chars().all(|c| c == fence.marker)
 }
 
-fn fenced_blocks(text: &str) -> Vec<Block> {
+fn fenced_blocks(text: &str, dialect: Dialect) -> Vec<Block> {
     let lines: Vec<&str> = text.lines().collect();
     let mut blocks = Vec::new();
     let mut prose_start = 0;
@@ -316,10 +334,10 @@ fn fenced_blocks(text: &str) -> Vec<Block> {
             .iter()
             .rev()
             .find(|l| !l.trim().is_empty())
-            .and_then(|l| go_path_in(l));
-        if is_go(fence.info, &code) {
-            let named = first_line_name(&code)
-                .or_else(|| info_name(fence.info))
+            .and_then(|l| path_in(l, dialect));
+        if is_code(fence.info, &code, dialect) {
+            let named = first_line_name(&code, dialect)
+                .or_else(|| info_name(fence.info, dialect))
                 .or(prose_hint);
             blocks.push(Block { code, named });
         }
@@ -336,7 +354,8 @@ fn dedent_by(lines: &[&str], indent: usize) -> String {
             let cut = line
                 .char_indices()
                 .take_while(|(i, c)| *i < indent && c.is_whitespace())
-                .count();
+                .map(|(_, c)| c.len_utf8())
+                .sum::<usize>();
             &line[cut..]
         })
         .collect::<Vec<_>>()
@@ -345,27 +364,31 @@ fn dedent_by(lines: &[&str], indent: usize) -> String {
     code
 }
 
-fn is_go(info: &str, code: &str) -> bool {
+fn is_code(info: &str, code: &str, dialect: Dialect) -> bool {
     let lang = info
         .split(|c: char| c.is_whitespace() || c == ':' || c == '{')
         .next()
         .unwrap_or("")
         .to_ascii_lowercase();
     match lang.as_str() {
-        "go" | "golang" => true,
-        "" => looks_like_go(code),
-        _ => lang.ends_with(".go"),
+        "" => looks_like(code, dialect),
+        label if dialect.labels.contains(&label) => true,
+        _ => lang.ends_with(dialect.extension),
     }
 }
 
-fn looks_like_go(code: &str) -> bool {
+fn looks_like(code: &str, dialect: Dialect) -> bool {
     code.lines().map(str::trim_start).any(|line| {
-        line.starts_with("package ") || line.starts_with("func ") || first_line_name(line).is_some()
+        dialect
+            .code_starts
+            .iter()
+            .any(|start| line.starts_with(start))
+            || first_line_name(line, dialect).is_some()
     })
 }
 
 /// `// file: internal/dao/coupon.go` or `// internal/dao/coupon.go` on the first non-empty line.
-fn first_line_name(code: &str) -> Option<String> {
+fn first_line_name(code: &str, dialect: Dialect) -> Option<String> {
     let line = code.lines().find(|l| !l.trim().is_empty())?.trim();
     let comment = line.strip_prefix("//")?.trim();
     let lower = comment.to_ascii_lowercase();
@@ -375,62 +398,60 @@ fn first_line_name(code: &str) -> Option<String> {
         .unwrap_or(comment)
         .split_whitespace()
         .next()?;
-    is_go_path(rest).then(|| clean_path(rest))
+    is_path(rest, dialect).then(|| clean_path(rest))
 }
 
 /// A path in a fence's info string: ```` ```go internal/dao/coupon.go ```` or `title="…"`.
-fn info_name(info: &str) -> Option<String> {
+fn info_name(info: &str, dialect: Dialect) -> Option<String> {
     info.split_whitespace()
-        .skip(1)
+        .filter(|token| !token.contains(':'))
         .chain(info.split(':').skip(1))
         .map(|token| {
             let token = token.split_once('=').map_or(token, |(_, value)| value);
             token.trim_matches(|c| c == '"' || c == '\'')
         })
-        .find(|token| is_go_path(token))
+        .find(|token| is_path(token, dialect))
         .map(clean_path)
 }
 
 /// The first `*.go` path named in a prose line such as ``**`internal/dao/coupon.go`**:``.
-fn go_path_in(line: &str) -> Option<String> {
+fn path_in(line: &str, dialect: Dialect) -> Option<String> {
     line.split(|c: char| c.is_whitespace() || "*`'\"()[]:,，：".contains(c))
         .map(|token| token.trim_end_matches('.'))
-        .find(|token| is_go_path(token))
+        .find(|token| is_path(token, dialect))
         .map(clean_path)
 }
 
-fn is_go_path(token: &str) -> bool {
-    token.len() > 3 && token.ends_with(".go") && !token.contains(char::is_whitespace)
+fn is_path(token: &str, dialect: Dialect) -> bool {
+    token.len() > dialect.extension.len()
+        && token.ends_with(dialect.extension)
+        && !token.contains(char::is_whitespace)
 }
 
 fn clean_path(path: &str) -> String {
     path.replace('\\', "/").trim_start_matches("./").to_string()
 }
 
-/// Without fences: the text from the first Go-looking line, cut after the last closing brace if the
+/// Without fences: the text from the first code-looking line, cut after the last closing brace if the
 /// whole rest does not parse (prose after the code).
-fn unfenced_code(text: &str) -> Option<Block> {
+fn unfenced_code(text: &str, dialect: Dialect) -> Option<Block> {
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.iter().position(|line| {
         let line = line.trim_start();
-        [
-            "package ", "import ", "func ", "type ", "// file:", "//file:",
-        ]
-        .iter()
-        .any(|p| line.starts_with(p))
+        dialect.unfenced_starts.iter().any(|p| line.starts_with(p))
     })?;
     let mut code = lines[start..].join("\n");
     code.push('\n');
-    if !decls::syntax_problems(&code).is_empty() {
+    if !dialect.parses(&code) {
         if let Some(last) = lines[start..].iter().rposition(|l| l.starts_with('}')) {
             let cut = lines[start..=start + last].join("\n") + "\n";
-            if decls::syntax_problems(&cut).is_empty() {
+            if dialect.parses(&cut) {
                 code = cut;
             }
         }
     }
     Some(Block {
-        named: first_line_name(&code),
+        named: first_line_name(&code, dialect),
         code,
     })
 }
@@ -455,11 +476,16 @@ impl FileFacts<'_> {
     }
 
     fn is_named(&self, hint: &str) -> bool {
-        let name = clean_path(self.name);
-        let path = clean_path(&self.path.to_string_lossy());
-        let ends = |long: &str, short: &str| long == short || long.ends_with(&format!("/{short}"));
-        ends(&name, hint) || ends(hint, &name) || ends(&path, hint)
+        names_file(self.name, self.path, hint)
     }
+}
+
+/// Whether the name an answer gives (`hint`) is the file the prompt called `name`, found at `path`.
+fn names_file(name: &str, path: &Path, hint: &str) -> bool {
+    let name = clean_path(name);
+    let path = clean_path(&path.to_string_lossy());
+    let ends = |long: &str, short: &str| long == short || long.ends_with(&format!("/{short}"));
+    ends(&name, hint) || ends(hint, &name) || ends(&path, hint)
 }
 
 /// Index 0: the target; 1: the dependent file.

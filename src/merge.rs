@@ -1,25 +1,29 @@
 //! The merge stage: apply sidecars to their sources without ever losing an edit.
 //!
-//! For each sidecar: its source must exist; the merged text is computed in memory (`lang::go::merge`) and
+//! For each sidecar: its source must exist; the merged text is computed in memory (`lang::*::merge`) and
 //! must parse; a merged text equal to the source means "already merged"; a source whose hash is not the
 //! one recorded at generation time is refused unless forced. Writing is all or nothing: every file is
 //! first staged beside its destination (so an unwritable folder stops the run before anything changes),
 //! the originals are copied to a backup folder, then each staged file is renamed into place.
-//! `gofmt` formats the result when it is on PATH — only for sources that were gofmt-clean, so no byte
-//! outside the merged spans changes.
+//! `gofmt` / `rustfmt` formats the result when it is on PATH — only for sources that were already
+//! formatted, so no byte outside the merged spans changes (see `format`).
 //!
 //! Flags, output and exit codes belong to `commands::merge` and `commands::clean`.
 
-use std::io::{self, Write as _};
+mod format;
+
+use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
 use ignore::WalkBuilder;
 
-use crate::lang::{go, Lang};
+pub use format::{gofmt_available, rustfmt_available};
+
+use crate::lang::Lang;
 use crate::scan::{Target, Warning};
 use crate::sidecar::{self, StagedWrite, EXTENSION, REJECTED_EXTENSION};
+use format::format_like_source;
 
 /// Folder names never entered when looking for sidecars (hidden folders are skipped too).
 const SKIPPED_DIRS: &[&str] = &["vendor", "node_modules", "target", "testdata"];
@@ -30,6 +34,8 @@ pub struct Options {
     pub force: bool,
     /// Format merged Go files with `gofmt` (see [`gofmt_available`]).
     pub gofmt: bool,
+    /// Format merged Rust files with `rustfmt` (see [`rustfmt_available`]).
+    pub rustfmt: bool,
 }
 
 /// What merging one sidecar would do.
@@ -168,17 +174,6 @@ fn shown(path: &Path, target: &Target) -> PathBuf {
     path.to_path_buf()
 }
 
-/// Whether `gofmt` is an executable on PATH.
-pub fn gofmt_available() -> bool {
-    let Some(path) = std::env::var_os("PATH") else {
-        return false;
-    };
-    let name = if cfg!(windows) { "gofmt.exe" } else { "gofmt" };
-    std::env::split_paths(&path)
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .any(|dir| dir.join(name).is_file())
-}
-
 /// Reads a sidecar and its source and merges them in memory.
 pub fn plan(sidecar_path: &Path, options: Options) -> Plan {
     let source =
@@ -200,7 +195,10 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
     let failed = |reason: String| Status::Failed(reason);
     let sidecar = sidecar::read(&plan.sidecar).map_err(|e| failed(e.to_string()))?;
     let lang = Lang::of(&plan.source).ok_or_else(|| {
-        failed("the sidecar is not beside a source file assistant knows (Go)".into())
+        failed(format!(
+            "the sidecar is not beside a source file assistant knows ({})",
+            crate::lang::KNOWN
+        ))
     })?;
     let bytes = std::fs::read(&plan.source).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => failed(format!(
@@ -219,16 +217,17 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
                 .into(),
         )
     };
-    let merged = match lang {
-        Lang::Go => go::merge::merge(&plan.original, &sidecar.code),
-    };
-    let merged = match merged {
+    let merged = match lang.merge(&plan.original, &sidecar.code) {
         Ok(merged) => merged,
         Err(_) if stale && !options.force => return Err(refused()),
         Err(error) => return Err(failed(error.to_string())),
     };
-    let text = if options.gofmt {
-        format_like_source(&plan.original, merged.text)
+    let formats = match lang {
+        Lang::Go => options.gofmt,
+        Lang::Rust => options.rustfmt,
+    };
+    let text = if formats {
+        format_like_source(lang, &plan.source, &plan.original, merged.text)
     } else {
         merged.text
     };
@@ -243,36 +242,6 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
     changed.extend(merged.extended);
     changed.extend(merged.added);
     Ok(Status::Ready { changed })
-}
-
-/// `gofmt` applied to the merged text, when the original was gofmt-clean (else formatting would touch
-/// lines the merge did not); the merged text as it is when gofmt fails or is missing.
-fn format_like_source(original: &str, merged: String) -> String {
-    if gofmt(original).as_deref() != Some(original) {
-        return merged;
-    }
-    gofmt(&merged).unwrap_or(merged)
-}
-
-fn gofmt(text: &str) -> Option<String> {
-    let mut child = Command::new("gofmt")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let input = text.to_string();
-    // gofmt reads all its input before writing, but a writer thread keeps a large file from filling
-    // the pipe while nobody reads.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().ok()?;
-    writer.join().ok()?.ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8(output.stdout).ok())
-        .flatten()
 }
 
 /// A unified diff of a ready plan (empty for the others).

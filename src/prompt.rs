@@ -1,25 +1,26 @@
 //! The prompt stage: a job and its context rendered through templates, within a token budget.
 //!
-//! Templates are files under `prompts/<lang>/` (`system.j2`, `user.j2`, `repair.j2`), embedded in the
-//! binary and overridable one by one with `--prompts DIR` (a file `DIR/<lang>/<name>` wins). The system
-//! message holds everything that never changes; the user message puts what a file's jobs share first
-//! (project context, the file's outline) and the job's own stubs last, so providers' prefix caches hit
-//! across a file's jobs.
+//! Templates are files under `prompts/<lang>/` (`system.j2`, `user.j2`, `repair.j2`; Rust stubs get
+//! `rust/system.j2` and `rust/user.j2`), embedded in the binary and overridable one by one with
+//! `--prompts DIR` (a file `DIR/<lang>/<name>` wins). The system message holds everything that never
+//! changes; the user message puts what a file's jobs share first (project context, the file's outline)
+//! and the job's own stubs last, so providers' prefix caches hit across a file's jobs.
 //!
-//! The budget drops context in a fixed order — error codes, model, nested proto messages, the dao
-//! outline, other functions' signatures — and never the stubs.
+//! The budget drops context in a fixed order — error codes, model (for Rust: the type definitions),
+//! nested proto messages, the dao outline, other functions' signatures — and never the stubs (nor, for
+//! Rust, the docs of the trait methods they implement).
 
 use std::path::{Path, PathBuf};
 
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 
+use crate::context::crate_items::DefinitionKind;
 use crate::context::gather::JobContext;
 use crate::context::proto::ProtoContext;
 use crate::context::tokens;
+use crate::lang::Lang;
 use crate::plan::Job;
-
-const TEMPLATE_NAMES: &[&str] = &["system.j2", "user.j2", "repair.j2"];
 
 /// The embedded templates, `(lang, name, text)`.
 const EMBEDDED: &[(&str, &str, &str)] = &[
@@ -29,7 +30,35 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
     ("zh", "system.j2", include_str!("../prompts/zh/system.j2")),
     ("zh", "user.j2", include_str!("../prompts/zh/user.j2")),
     ("zh", "repair.j2", include_str!("../prompts/zh/repair.j2")),
+    (
+        "en",
+        "rust/system.j2",
+        include_str!("../prompts/en/rust/system.j2"),
+    ),
+    (
+        "en",
+        "rust/user.j2",
+        include_str!("../prompts/en/rust/user.j2"),
+    ),
+    (
+        "zh",
+        "rust/system.j2",
+        include_str!("../prompts/zh/rust/system.j2"),
+    ),
+    (
+        "zh",
+        "rust/user.j2",
+        include_str!("../prompts/zh/rust/user.j2"),
+    ),
 ];
+
+/// The folder, under `prompts/<lang>/`, of a source language's own templates (`repair.j2` is shared).
+fn template_folder(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Go => "",
+        Lang::Rust => "rust/",
+    }
+}
 
 /// The language of a prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -167,7 +196,7 @@ impl Templates {
                 overridden_by: overriding,
             });
         }
-        debug_assert_eq!(sources.len(), TEMPLATE_NAMES.len() * 2);
+        debug_assert_eq!(sources.len(), EMBEDDED.len());
         Ok((Templates { env }, sources))
     }
 
@@ -179,12 +208,13 @@ impl Templates {
         lang: PromptLang,
         budget: usize,
     ) -> Result<Prompt, PromptError> {
-        let system = self.render_one(lang, "system.j2", &())?;
+        let folder = template_folder(job.file.lang);
+        let system = self.render_one(lang, &format!("{folder}system.j2"), &())?;
         let system_tokens = tokens::count(&system);
         let mut dropped = Vec::new();
         loop {
             let view = View::new(job, context, &dropped);
-            let user = self.render_one(lang, "user.j2", &view)?;
+            let user = self.render_one(lang, &format!("{folder}user.j2"), &view)?;
             let total = system_tokens + tokens::count(&user);
             let next = Droppable::ORDER
                 .into_iter()
@@ -238,7 +268,17 @@ struct View<'a> {
     file: FileView<'a>,
     sponge: Option<SpongeView<'a>>,
     proto: ProtoView,
-    stubs: Vec<StubView<'a>>,
+    /// Rust: the trait methods the stubs implement, then the types they name.
+    definitions: Vec<DefinitionView<'a>>,
+    stubs: Vec<StubView>,
+}
+
+#[derive(Serialize)]
+struct DefinitionView<'a> {
+    kind: DefinitionKind,
+    name: &'a str,
+    file: &'a str,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -288,9 +328,9 @@ struct RpcView {
 }
 
 #[derive(Serialize)]
-struct StubView<'a> {
+struct StubView {
     identity: String,
-    text: &'a str,
+    text: String,
 }
 
 impl<'a> View<'a> {
@@ -345,16 +385,23 @@ impl<'a> View<'a> {
                     .map(|s| collapse(&s.doc))
                     .collect::<Vec<_>>(),
             ),
+            definitions: context
+                .definitions
+                .iter()
+                .filter(|d| d.kind == DefinitionKind::TraitMethod || keeps(Droppable::Model))
+                .map(|d| DefinitionView {
+                    kind: d.kind,
+                    name: &d.name,
+                    file: &d.file,
+                    text: &d.text,
+                })
+                .collect(),
             stubs: job
                 .stubs
                 .iter()
                 .map(|stub| StubView {
                     identity: stub.identity(),
-                    text: job
-                        .file
-                        .source
-                        .get(stub.decl_with_doc.clone())
-                        .unwrap_or_default(),
+                    text: job.file.lang.stub_excerpt(&job.file.source, stub),
                 })
                 .collect(),
         }
@@ -365,7 +412,13 @@ impl<'a> View<'a> {
         let sponge = self.sponge.as_ref();
         match piece {
             Droppable::ErrorCodes => sponge.is_some_and(|s| s.ecode.is_some()),
-            Droppable::Model => sponge.is_some_and(|s| s.model.is_some()),
+            Droppable::Model => {
+                sponge.is_some_and(|s| s.model.is_some())
+                    || self
+                        .definitions
+                        .iter()
+                        .any(|d| d.kind == DefinitionKind::Type)
+            }
             Droppable::NestedProtoMessages => self.proto.nested_count > 0,
             Droppable::DaoOutline => sponge
                 .and_then(|s| s.dao.as_ref())
@@ -388,6 +441,13 @@ impl<'a> View<'a> {
         }
         if self.proto.nested_count > 0 {
             pieces.push("nested proto messages");
+        }
+        let has = |kind| self.definitions.iter().any(|d| d.kind == kind);
+        if has(DefinitionKind::TraitMethod) {
+            pieces.push("trait method docs");
+        }
+        if has(DefinitionKind::Type) {
+            pieces.push("type definitions");
         }
         if let Some(sponge) = &self.sponge {
             if let Some(dao) = &sponge.dao {

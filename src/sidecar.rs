@@ -1,10 +1,11 @@
 //! Sidecar files: `FILE.assistant` beside `FILE`, holding checked code waiting to be merged.
 //!
 //! A sidecar is source code in the file's language: a header comment (generator and version, provider,
-//! model, time, the source's SHA-256 at generation time, the functions it implements), a blank line,
-//! then the package clause, the import block and the declarations. This module owns that format, the
-//! names (`FILE.assistant`, `FILE.assistant.rejected`), atomic writes and the freshness test. Merging a
-//! sidecar into its source belongs to `crate::merge`.
+//! model, time, the source's SHA-256 at generation time, the functions it implements) in `//` lines, a
+//! blank line, then the code — Go: the package clause, the import block and the declarations; Rust:
+//! `use` items and the items, functions inside their `impl`/`trait`/`mod` blocks. This module owns
+//! that format, the names (`FILE.assistant`, `FILE.assistant.rejected`), atomic writes and the
+//! freshness test. Merging a sidecar into its source belongs to `crate::merge`.
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
@@ -15,7 +16,7 @@ use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use crate::check::CheckedFile;
-use crate::lang::go::merge::{self, MergeError};
+use crate::lang::{Lang, MergeError};
 
 /// What a sidecar's file name adds to its source's.
 pub const EXTENSION: &str = "assistant";
@@ -104,16 +105,16 @@ pub fn compose(
     parts: &[CheckedFile],
     meta: &Meta,
 ) -> Result<String, SidecarError> {
-    if crate::lang::Lang::of(source_path).is_none() {
+    let Some(lang) = Lang::of(source_path) else {
         return Err(SidecarError::UnknownLanguage(source_path.to_path_buf()));
-    }
+    };
     let mut code = String::new();
     let mut functions: Vec<String> = Vec::new();
     for part in parts {
         code = if code.is_empty() {
             part.code.clone()
         } else {
-            merge::merge(&code, &part.code)?.text
+            lang.merge(&code, &part.code)?.text
         };
         for function in &part.functions {
             if !functions.contains(function) {

@@ -62,10 +62,16 @@ fn flags_beat_environment_beat_file_beat_defaults() {
     assert!(out.status.success());
     let out = String::from_utf8(out.stdout).unwrap();
     assert!(!out.contains(KEY));
-    assert_eq!(setting(&out, "type"), format!("type = deepseek  # {}", file.display()));
+    assert_eq!(
+        setting(&out, "type"),
+        format!("type = deepseek  # {}", file.display())
+    );
     assert_eq!(setting(&out, "model"), "model = from-env  # environment");
     assert_eq!(setting(&out, "concurrency"), "concurrency = 3  # flag");
-    assert_eq!(setting(&out, "retries"), format!("retries = 2  # {}", file.display()));
+    assert_eq!(
+        setting(&out, "retries"),
+        format!("retries = 2  # {}", file.display())
+    );
     assert_eq!(setting(&out, "timeout"), "timeout = 600  # default");
     assert_eq!(
         setting(&out, "api_key"),

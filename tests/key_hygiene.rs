@@ -65,7 +65,11 @@ fn sweep(dir: &Path, args: &[String], how: &str) {
     }
     for file in files_under(dir) {
         let text = String::from_utf8_lossy(&fs::read(&file).unwrap()).into_owned();
-        assert!(!text.contains(KEY), "{args:?} leaked the key into {}", file.display());
+        assert!(
+            !text.contains(KEY),
+            "{args:?} leaked the key into {}",
+            file.display()
+        );
     }
 }
 
@@ -100,15 +104,28 @@ fn the_key_appears_in_no_output_and_no_file() {
                     .iter()
                     .map(|s| s.to_string())
                     .collect();
-                args.extend(["--idle-timeout", "0.3", "--first-byte-timeout", "2"].map(String::from));
+                args.extend(
+                    ["--idle-timeout", "0.3", "--first-byte-timeout", "2"].map(String::from),
+                );
                 args.extend(["--base-url".to_string(), base.clone()]);
                 args.extend(extra.iter().map(|s| s.to_string()));
                 // The environment only serves deepseek; gemini gets the flag.
-                sweep(dir.path(), &args, if kind == "gemini" { "flag" } else { "env" });
+                sweep(
+                    dir.path(),
+                    &args,
+                    if kind == "gemini" { "flag" } else { "env" },
+                );
             }
         }
         let dir = project();
-        let models = ["models", "--type", "deepseek", "-vv", "--base-url", &server.base_url()];
+        let models = [
+            "models",
+            "--type",
+            "deepseek",
+            "-vv",
+            "--base-url",
+            &server.base_url(),
+        ];
         sweep(dir.path(), &models.map(String::from), "flag");
     }
     let dir = project();

@@ -4,7 +4,8 @@
 //! SPEC's skip rules); each worker reads a file, drops it unless the byte prefilter finds a marker
 //! (most files end here, unparsed), checks it is text, then hands it to its language to find stubs.
 //! Files with stubs are collected with their source, so later stages never read a file twice.
-//! Problems with single files become [`Warning`]s; the scan goes on.
+//! Problems with single files (a Rust file that does not parse among them) become [`Warning`]s; the
+//! scan goes on.
 //!
 //! This module knows nothing of prompts, HTTP or output formats.
 
@@ -75,6 +76,9 @@ pub fn scan(targets: &[Target], markers: &Markers) -> ScanOutcome {
                 if let Some(file) = found.file {
                     lock(&files).push(file);
                 }
+                if let Some(reason) = found.unsearched {
+                    lock(&warnings).push(Warning { path, reason });
+                }
             }
             Err(reason) => lock(&warnings).push(Warning { path, reason }),
         },
@@ -102,6 +106,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Found {
     bytes: u64,
     file: Option<ScannedFile>,
+    /// Why a file that was read could not be searched (a Rust file that does not parse).
+    unsearched: Option<String>,
 }
 
 /// Reads one file and finds its stubs. `Err` is the reason it was skipped.
@@ -112,10 +118,11 @@ fn scan_file(path: &Path, lang: Lang, markers: &Markers) -> Result<Found, String
         return Err("looks binary (NUL byte), skipped".into());
     }
     let size = bytes.len() as u64;
-    if !markers.may_occur_in(&bytes) {
+    if !markers.may_occur_in_source(lang, &bytes) {
         return Ok(Found {
             bytes: size,
             file: None,
+            unsearched: None,
         });
     }
     let source = String::from_utf8(bytes).map_err(|e| {
@@ -124,12 +131,22 @@ fn scan_file(path: &Path, lang: Lang, markers: &Markers) -> Result<Found, String
             e.utf8_error().valid_up_to()
         )
     })?;
-    let stubs = lang.find_stubs(&source, markers);
+    let (stubs, unsearched) = match lang.try_find_stubs(&source, markers) {
+        Ok(stubs) => (stubs, None),
+        Err(error) => (
+            Vec::new(),
+            Some(format!("does not parse ({error}), skipped")),
+        ),
+    };
     let file = (!stubs.is_empty()).then(|| ScannedFile {
         path: path.to_path_buf(),
         lang,
         source,
         stubs,
     });
-    Ok(Found { bytes: size, file })
+    Ok(Found {
+        bytes: size,
+        file,
+        unsearched,
+    })
 }

@@ -1,9 +1,10 @@
 //! Walking: which files are candidates, found in parallel.
 //!
 //! Skip rules (SPEC): `*_test.go`, `*.pb.go`, `*.pb.*.go`; folders `vendor/`, `testdata/`,
-//! `node_modules/`, `.git/` and every hidden folder; whatever `.gitignore`/`.ignore` excludes (also outside
-//! a git checkout, since users keep those files for tools like this one). Symbolic links are not followed,
-//! as in ripgrep. A file the user names explicitly is always a candidate, whatever its name.
+//! `node_modules/`, `.git/`, every hidden folder, and `target/` where it sits beside a `Cargo.toml`;
+//! whatever `.gitignore`/`.ignore` excludes (also outside a git checkout, since users keep those files
+//! for tools like this one). Symbolic links are not followed, as in ripgrep. A file the user names
+//! explicitly is always a candidate, whatever its name.
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,15 @@ impl Target {
     }
 }
 
+/// `target/` beside a `Cargo.toml`: cargo's build output, never a target. A `target` folder elsewhere
+/// is an ordinary folder.
+fn is_cargo_target_dir(dir: &Path) -> bool {
+    dir.file_name().is_some_and(|name| name == "target")
+        && dir
+            .parent()
+            .is_some_and(|parent| parent.join("Cargo.toml").is_file())
+}
+
 /// Whether a file name is generated or test code that is never a target.
 pub fn is_skipped_file_name(name: &str) -> bool {
     name.ends_with("_test.go") || is_generated_pb_go(name)
@@ -64,7 +74,10 @@ where
             Some(lang) => visit(Ok((target.path.clone(), lang))),
             None => visit(Err(Warning {
                 path: target.path.clone(),
-                reason: "not a source file assistant knows (Go), skipped".into(),
+                reason: format!(
+                    "not a source file assistant knows ({}), skipped",
+                    crate::lang::KNOWN
+                ),
             })),
         }
     }
@@ -83,7 +96,8 @@ where
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             let name = entry.file_name().to_string_lossy();
             if is_dir {
-                entry.depth() == 0 || !SKIPPED_DIRS.contains(&name.as_ref())
+                entry.depth() == 0
+                    || !(SKIPPED_DIRS.contains(&name.as_ref()) || is_cargo_target_dir(entry.path()))
             } else {
                 !is_skipped_file_name(&name)
             }

@@ -11,6 +11,8 @@
 
 use std::ops::Range;
 
+pub use crate::lang::merged::Merged;
+
 use super::decls::{
     self, line_start, next_line_start, syntax_problems, Decl, GoFile, Import, ImportDecl, Interface,
 };
@@ -31,32 +33,6 @@ pub enum MergeError {
     Ambiguous { declaration: String, found: String },
     #[error("the merged file would not parse: {}", .0.join("; "))]
     ResultSyntax(Vec<String>),
-}
-
-/// The merged text and what changed, by identity.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Merged {
-    pub text: String,
-    /// Declarations whose text was replaced.
-    pub replaced: Vec<String>,
-    /// Declarations appended at the end of the file.
-    pub added: Vec<String>,
-    /// Interface types that gained methods (`type Name`).
-    pub extended: Vec<String>,
-    /// Import paths added.
-    pub imports_added: Vec<String>,
-}
-
-impl Merged {
-    /// Every declaration that changed, in the order replaced, extended, added.
-    pub fn changed(&self) -> Vec<String> {
-        self.replaced
-            .iter()
-            .chain(&self.extended)
-            .chain(&self.added)
-            .cloned()
-            .collect()
-    }
 }
 
 /// One change to the source: `range` replaced by `text` (an insertion when `range` is empty).

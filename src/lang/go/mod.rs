@@ -112,11 +112,17 @@ fn stub_of(decl: Node, doc_start: Option<usize>, source: &str, markers: &Markers
     let start = decl.start_position();
     let line_start = source[..decl.start_byte()].rfind('\n').map_or(0, |i| i + 1);
     let doc_start = doc_start.unwrap_or(decl.start_byte());
+    let receiver = decl
+        .child_by_field_name("receiver")
+        .and_then(|list| receiver_type_name(list, source));
     Some(Stub {
+        identity: match &receiver {
+            Some(receiver) => format!("{receiver}.{name}"),
+            None => name.clone(),
+        },
+        enclosing: Vec::new(),
         name,
-        receiver: decl
-            .child_by_field_name("receiver")
-            .and_then(|list| receiver_type_name(list, source)),
+        receiver,
         line: start.row + 1,
         column: source[line_start..decl.start_byte()].chars().count() + 1,
         marker: text(call, source).to_string(),

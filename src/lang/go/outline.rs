@@ -8,15 +8,7 @@
 use tree_sitter::Node;
 
 use super::{for_each_function, parse, text};
-
-/// What to keep of the functions that are neither the job's stubs nor constructors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OtherFunctions {
-    /// Doc comment and signature, body elided.
-    Signatures,
-    /// Left out.
-    Omitted,
-}
+pub use crate::lang::OtherFunctions;
 
 /// Renders the outline of `source`, keeping whole the functions whose identity (`Recv.Name` or `Name`)
 /// is in `keep_whole`.

@@ -1,0 +1,37 @@
+//! What merging code into a source gives, whatever the language: the merged text and what changed, or
+//! why nothing could be merged. The rules of each language live in `go::merge` and `rust::merge`.
+
+/// The merged text and what changed, by identity.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merged {
+    pub text: String,
+    /// Declarations whose text was replaced.
+    pub replaced: Vec<String>,
+    /// Declarations appended (at the end of the file, or of the block they belong in).
+    pub added: Vec<String>,
+    /// Interface types that gained methods (`type Name`).
+    pub extended: Vec<String>,
+    /// Imports added: Go import paths, Rust `use` paths.
+    pub imports_added: Vec<String>,
+}
+
+impl Merged {
+    /// Every declaration that changed, in the order replaced, extended, added.
+    pub fn changed(&self) -> Vec<String> {
+        self.replaced
+            .iter()
+            .chain(&self.extended)
+            .chain(&self.added)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Why code could not be merged, in the words of its language's merge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error(transparent)]
+    Go(#[from] super::go::merge::MergeError),
+    #[error(transparent)]
+    Rust(#[from] super::rust::merge::MergeError),
+}
