@@ -108,6 +108,10 @@ pub enum Problem {
         file: String,
         detail: String,
     },
+    TooLarge {
+        blocks: usize,
+        largest: usize,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -163,6 +167,10 @@ impl fmt::Display for Problem {
                 "{file}: the block says `package {found}`, the file is `package {expected}`"
             ),
             Problem::Conflict { file, detail } => write!(f, "{file}: {detail}"),
+            Problem::TooLarge { blocks, largest } => write!(
+                f,
+                "the answer is too large to be what was asked ({blocks} code blocks, the largest {largest} bytes): give only the functions asked for"
+            ),
         }
     }
 }
@@ -198,10 +206,23 @@ impl std::error::Error for Problems {}
 /// Pulls the code out of `answer` and checks it against what the job asked for. On success: the
 /// target's checked code first, then the dependent file's when the answer extends it.
 pub fn check(answer: &str, expected: &Expected) -> Result<Vec<CheckedFile>, Problems> {
-    let text = normalize(answer);
-    let text = strip_reasoning(&text);
     let dialect = Dialect::of(Lang::of(&expected.target.path).unwrap_or(Lang::Go));
-    let blocks = code_blocks(&text, dialect);
+    let text = normalize(answer);
+    // An answer that parses as it stands is bare code, whatever fence-like lines or `<think>` its
+    // strings hold; prose around fences never parses.
+    let bare_code =
+        text.len() <= MAX_BLOCK_BYTES && looks_like(&text, dialect) && dialect.parses(&text);
+    let blocks = if bare_code {
+        vec![Block {
+            named: first_line_name(&text, dialect),
+            code: text,
+        }]
+    } else {
+        code_blocks(&strip_reasoning(&text), dialect)
+    };
+    if let Some(problem) = oversized(&blocks) {
+        return Err(Problems(vec![problem]));
+    }
     if dialect.lang == Lang::Rust {
         return rust::check(blocks, expected);
     }
@@ -235,6 +256,19 @@ pub fn check(answer: &str, expected: &Expected) -> Result<Vec<CheckedFile>, Prob
     }
 }
 
+/// No real answer holds a megabyte of code or hundreds of blocks; parsing such junk several times over
+/// would only burn time.
+const MAX_BLOCK_BYTES: usize = 1 << 20;
+const MAX_BLOCKS: usize = 64;
+
+fn oversized(blocks: &[Block]) -> Option<Problem> {
+    let largest = blocks.iter().map(|b| b.code.len()).max().unwrap_or(0);
+    (largest > MAX_BLOCK_BYTES || blocks.len() > MAX_BLOCKS).then_some(Problem::TooLarge {
+        blocks: blocks.len(),
+        largest,
+    })
+}
+
 /// Keeps a rejected answer where a user can look at it: `FILE.assistant.rejected`, written atomically.
 pub fn save_rejected(answer: &str, source_path: &Path) -> io::Result<PathBuf> {
     let path = crate::sidecar::rejected_path(source_path);
@@ -248,28 +282,83 @@ fn normalize(answer: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-/// Removes `<think>…</think>` (and `<thinking>`, `<reasoning>`) blocks; an unclosed one runs to the
-/// end, and a closing tag without its opening one drops everything before it.
+const REASONING_TAGS: [&str; 3] = ["think", "thinking", "reasoning"];
+
+/// Removes `<think>…</think>` (and `<thinking>`, `<reasoning>`) blocks that stand outside code fences;
+/// an unclosed one runs to the end, and a closing tag without its opening one drops everything before
+/// it. A tag inside a fenced block is code (`// strips <think> blocks`) and stays. One pass, so a
+/// hostile answer full of tags costs linear time.
 fn strip_reasoning(text: &str) -> String {
-    let mut text = text.to_string();
-    for tag in ["think", "thinking", "reasoning"] {
-        let open = format!("<{tag}>");
-        let close = format!("</{tag}>");
-        loop {
-            let lower = text.to_ascii_lowercase();
-            if let Some(start) = lower.find(&open) {
-                let end = lower[start..]
+    // ASCII lower-casing keeps byte offsets, so positions found in `lower` index `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut fence: Option<(char, usize, usize)> = None;
+    let mut pos = 0;
+    let mut line_end = 0;
+    while pos < text.len() {
+        // Found once per line, not once per tag: a long line of tags stays linear.
+        if pos >= line_end {
+            line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        }
+        let line = &text[pos..line_end];
+        if let Some((marker, len, indent)) = fence {
+            if closes(
+                line.trim_end_matches('\n'),
+                &Fence {
+                    indent,
+                    marker,
+                    len,
+                    info: "",
+                },
+            ) {
+                fence = None;
+            }
+            out.push_str(line);
+            pos = line_end;
+            continue;
+        }
+        if let Some(opening) = opening_fence(line.trim_end_matches('\n')) {
+            fence = Some((opening.marker, opening.len, opening.indent));
+            out.push_str(line);
+            pos = line_end;
+            continue;
+        }
+        match first_tag(&lower[pos..line_end]) {
+            Some((offset, tag, true)) => {
+                out.push_str(&text[pos..pos + offset]);
+                let start = pos + offset;
+                let close = format!("</{tag}>");
+                pos = lower[start..]
                     .find(&close)
                     .map_or(text.len(), |i| start + i + close.len());
-                text.replace_range(start..end, "");
-            } else if let Some(end) = lower.find(&close) {
-                text.replace_range(..end + close.len(), "");
-            } else {
-                break;
+            }
+            Some((offset, tag, false)) => {
+                out.clear();
+                pos += offset + tag.len() + 3;
+            }
+            None => {
+                out.push_str(line);
+                pos = line_end;
             }
         }
     }
-    text
+    out
+}
+
+/// The first reasoning tag in `line`: its offset, its name, and whether it opens (`<think>`) or closes.
+/// Looks only where a `<` stands, so a line of many tags is read once.
+fn first_tag(line: &str) -> Option<(usize, &'static str, bool)> {
+    memchr::memchr_iter(b'<', line.as_bytes()).find_map(|at| {
+        let rest = &line[at + 1..];
+        let (closing, rest) = match rest.strip_prefix('/') {
+            Some(rest) => (true, rest),
+            None => (false, rest),
+        };
+        REASONING_TAGS
+            .iter()
+            .find(|tag| rest.strip_prefix(**tag).is_some_and(|r| r.starts_with('>')))
+            .map(|tag| (at, *tag, !closing))
+    })
 }
 
 /// A Go code block and the file name it gives, if any.
@@ -296,8 +385,10 @@ struct Fence<'a> {
     info: &'a str,
 }
 
+/// Indentation before a fence is spaces only: code indented with tabs (gofmt's) that holds a
+/// fence-like line in a raw string is not a fence, while fences inside Markdown list items are.
 fn opening_fence(line: &str) -> Option<Fence<'_>> {
-    let trimmed = line.trim_start();
+    let trimmed = line.trim_start_matches(' ');
     let marker = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
     let len = trimmed.chars().take_while(|c| *c == marker).count();
     let info = trimmed[len..].trim();
@@ -309,9 +400,15 @@ fn opening_fence(line: &str) -> Option<Fence<'_>> {
     })
 }
 
+/// A closing fence: the same marker, at least as long, indented (with spaces) at most three columns more
+/// than the opening one (CommonMark's rule, relative to the opening fence for list items).
 fn closes(line: &str, fence: &Fence) -> bool {
-    let trimmed = line.trim();
-    trimmed.len() >= fence.len && trimmed.chars().all(|c| c == fence.marker)
+    let trimmed = line.trim_start_matches(' ');
+    let indent = line.len() - trimmed.len();
+    let trimmed = trimmed.trim_end();
+    indent <= fence.indent + 3
+        && trimmed.len() >= fence.len
+        && trimmed.chars().all(|c| c == fence.marker)
 }
 
 fn fenced_blocks(text: &str, dialect: Dialect) -> Vec<Block> {
@@ -442,6 +539,9 @@ fn unfenced_code(text: &str, dialect: Dialect) -> Option<Block> {
     })?;
     let mut code = lines[start..].join("\n");
     code.push('\n');
+    if code.len() > MAX_BLOCK_BYTES {
+        return Some(Block { code, named: None });
+    }
     if !dialect.parses(&code) {
         if let Some(last) = lines[start..].iter().rposition(|l| l.starts_with('}')) {
             let cut = lines[start..=start + last].join("\n") + "\n";
@@ -449,6 +549,15 @@ fn unfenced_code(text: &str, dialect: Dialect) -> Option<Block> {
                 code = cut;
             }
         }
+    }
+    // Prose that merely starts with a keyword ("import the dao package first") is not code: what does
+    // not parse counts only when it declares a function, so a broken answer still gets its syntax error.
+    let declares_function = code.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("func ") || l.starts_with("fn ") || l.starts_with("pub fn ")
+    });
+    if !dialect.parses(&code) && !declares_function {
+        return None;
     }
     Some(Block {
         named: first_line_name(&code, dialect),
@@ -607,6 +716,15 @@ impl<'a> ExpectedFiles<'a> {
             }
         }
         let code = join_parts(file, parts, problems)?;
+        // What is accepted must merge: a function given twice, or a declaration that overlaps several,
+        // is a problem to send back now rather than a sidecar `merge` refuses later.
+        if let Err(error) = merge::merge(file.source, &code) {
+            problems.push(Problem::Conflict {
+                file: file.name.to_string(),
+                detail: error.to_string(),
+            });
+            return None;
+        }
         let functions = decls::list(&code)
             .decls
             .iter()
