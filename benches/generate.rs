@@ -34,12 +34,16 @@
 #[path = "../tests/support/fake_llm.rs"]
 mod fake_llm;
 
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{measure_child, MEASURE_FLAG};
+
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_llm::{Behaviour, FakeLlm, Recorded, Reply, Script};
 use regex::Regex;
@@ -236,9 +240,6 @@ struct Run {
     stderr: Vec<u8>,
 }
 
-/// First argument that turns this program into the measurer of one child (see `measure`).
-const MEASURE_FLAG: &str = "--measure-child";
-
 /// Runs `program args` in `cwd` once and measures it: wall time and the peak RSS of that child alone.
 ///
 /// Linux carries the peak RSS of the process that forked a child into that child's `ru_maxrss`, so a
@@ -296,62 +297,6 @@ fn measure(program: &Path, args: &[String], cwd: &Path) -> std::io::Result<Run> 
         stdout: read_all(&mut out)?,
         stderr,
     })
-}
-
-/// The measurer (`generate --measure-child REPORT PROGRAM ARGS...`): runs PROGRAM with this process's
-/// standard streams and writes what `measure` reads.
-fn measure_child(args: &[std::ffi::OsString]) -> i32 {
-    let [report, program, rest @ ..] = args else {
-        eprintln!("usage: {MEASURE_FLAG} REPORT PROGRAM [ARGS...]");
-        return 2;
-    };
-    let start = Instant::now();
-    let child = match Command::new(program).args(rest).spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{}: {e}", Path::new(program).display());
-            return 127;
-        }
-    };
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain data; wait4 fills it in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: valid pointers to locals; `pid` is our own child, not yet reaped.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if r == pid {
-            break;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            eprintln!("wait4: {e}");
-            return 1;
-        }
-    }
-    let wall = start.elapsed();
-    // Reaped already: `Child` does not wait on drop, so dropping it is harmless.
-    drop(child);
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        128 + libc::WTERMSIG(status)
-    };
-    // ru_maxrss is in KiB on Linux, in bytes on macOS.
-    let rss = usage.ru_maxrss.max(0) as u64;
-    let rss_kib = if cfg!(target_os = "macos") {
-        rss / 1024
-    } else {
-        rss
-    };
-    let line = format!("{} {rss_kib} {code}\n", wall.as_nanos());
-    match std::fs::write(report, line) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("{}: {e}", Path::new(report).display());
-            1
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -30,6 +30,10 @@
 //! `SCAN_BENCH_DIR`, `--runs N` / `SCAN_BENCH_RUNS`, `--strict` / `SCAN_BENCH_STRICT`, and
 //! `ASSISTANT_BIN` to time another build of the binary.
 
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{measure_child, MEASURE_FLAG};
+
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -2097,9 +2101,6 @@ struct Run {
     stderr: Vec<u8>,
 }
 
-/// First argument that turns this program into the measurer of one child (see `measure`).
-const MEASURE_FLAG: &str = "--measure-child";
-
 /// Runs `program args` once and measures it.
 ///
 /// Linux carries the peak RSS of the process that forked a child into that child's `ru_maxrss` (exec
@@ -2147,62 +2148,6 @@ fn measure(program: &Path, args: &[String]) -> std::io::Result<Run> {
         stdout: read_all(&mut out)?,
         stderr,
     })
-}
-
-/// The measurer (`scan --measure-child REPORT PROGRAM ARGS...`): runs PROGRAM with this process's
-/// standard streams and writes what `measure` reads.
-fn measure_child(args: &[std::ffi::OsString]) -> i32 {
-    let [report, program, rest @ ..] = args else {
-        eprintln!("usage: {MEASURE_FLAG} REPORT PROGRAM [ARGS...]");
-        return 2;
-    };
-    let start = Instant::now();
-    let child = match Command::new(program).args(rest).spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{}: {e}", Path::new(program).display());
-            return 127;
-        }
-    };
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain data; wait4 fills it in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: valid pointers to locals; `pid` is our own child, not yet reaped.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if r == pid {
-            break;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            eprintln!("wait4: {e}");
-            return 1;
-        }
-    }
-    let wall = start.elapsed();
-    // Reaped already: `Child` does not wait on drop, so dropping it is harmless.
-    drop(child);
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        128 + libc::WTERMSIG(status)
-    };
-    // ru_maxrss is in KiB on Linux, in bytes on macOS.
-    let rss = usage.ru_maxrss.max(0) as u64;
-    let rss_kib = if cfg!(target_os = "macos") {
-        rss / 1024
-    } else {
-        rss
-    };
-    let line = format!("{} {rss_kib} {code}\n", wall.as_nanos());
-    match std::fs::write(report, line) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("{}: {e}", Path::new(report).display());
-            1
-        }
-    }
 }
 
 /// One warm-up run, then `runs` timed ones: (best wall, peak RSS over the timed runs, the walls, last run).
