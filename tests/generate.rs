@@ -2,42 +2,21 @@
 
 #[path = "support/fake_llm.rs"]
 mod fake_llm;
+#[path = "support/project.rs"]
+mod project;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use fake_llm::{Behaviour, FakeLlm, Script};
 use predicates::prelude::*;
+use project::{assistant, events, files_under, manifest_dir};
 use serde_json::Value;
 use tempfile::TempDir;
 
 const KEY: &str = "sk-TESTKEY-must-not-leak-0xC0FFEE";
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A copy of the bundled example project to generate into.
-fn example_copy() -> TempDir {
-    let dir = TempDir::new().unwrap();
-    copy_dir(&manifest_dir().join("examples/store"), dir.path());
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn reference_answer(name: &str) -> String {
     fs::read_to_string(
@@ -65,46 +44,8 @@ fn answer_for(request: &fake_llm::Recorded) -> Option<Behaviour> {
     Some(Behaviour::answer(&reference_answer(name)))
 }
 
-fn assistant(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("assistant").unwrap();
-    cmd.current_dir(dir)
-        .env_remove("DEEPSEEK_API_KEY")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("GEMINI_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("ASSISTANT_API_KEY")
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
-
 fn generate(dir: &Path, server: &FakeLlm) -> Command {
-    let mut cmd = assistant(dir);
-    cmd.args(["generate", "--type", "deepseek", "--base-url"])
-        .arg(server.base_url())
-        .args(["--api-key", KEY]);
-    cmd
-}
-
-fn events(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files_under(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
+    project::generate(dir, &server.base_url(), KEY)
 }
 
 fn assert_key_absent(dir: &Path, outputs: &[&[u8]]) {
@@ -126,7 +67,7 @@ fn assert_key_absent(dir: &Path, outputs: &[&[u8]]) {
 
 #[test]
 fn a_missing_key_is_a_usage_error_before_any_request() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     let server = answering_server();
     assistant(project.path())
         .args(["generate", "--type", "deepseek", "--base-url"])
@@ -139,7 +80,7 @@ fn a_missing_key_is_a_usage_error_before_any_request() {
 
 #[test]
 fn the_key_may_come_from_the_environment() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     let server = answering_server();
     assistant(project.path())
         .args(["generate", "--type", "openai", "--base-url"])
@@ -314,7 +255,7 @@ fn line_picks_the_stub_under_the_cursor() {
 
 #[test]
 fn generate_writes_checked_sidecars_and_reports_json_events() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     let server = answering_server();
     let output = generate(project.path(), &server)
         .args(["--format", "json"])
@@ -383,7 +324,7 @@ fn generate_writes_checked_sidecars_and_reports_json_events() {
 
 #[test]
 fn passing_failures_are_retried_and_the_jobs_succeed() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     let server = FakeLlm::start(
         Script::new(Behaviour::Empty)
             .first([
@@ -411,7 +352,7 @@ fn passing_failures_are_retried_and_the_jobs_succeed() {
 
 #[test]
 fn a_bad_answer_gets_one_repair_round_then_a_clear_failure() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     let garbage = "Sure! Here is the idea: just check the coupon.";
     let server = FakeLlm::start(Script::new(Behaviour::answer(garbage)).pick(|request| {
         let body = request.body.to_string();
@@ -461,7 +402,7 @@ fn a_bad_answer_gets_one_repair_round_then_a_clear_failure() {
 
 #[test]
 fn fatal_errors_fail_every_job_with_a_message_and_never_show_the_key() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     for (behaviour, message) in [
         (Behaviour::Unauthorized, "key rejected by deepseek"),
         (Behaviour::ModelNotFound, "assistant models"),
@@ -479,7 +420,7 @@ fn fatal_errors_fail_every_job_with_a_message_and_never_show_the_key() {
 
 #[test]
 fn stdout_prints_the_code_and_writes_no_sidecar() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     let server = answering_server();
     let output = generate(project.path(), &server)
         .args(["--stdout", "--file", "internal/handler/order.go"])
@@ -516,7 +457,7 @@ fn models_lists_what_the_endpoint_offers() {
 /// prose, or bare), generate then merge leaves exactly the expected sources.
 #[test]
 fn generate_then_merge_gives_the_expected_sources_byte_for_byte() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     let server = FakeLlm::start(Script::new(Behaviour::Empty).pick(|request| {
         let Some(Behaviour::Answer(mut reply)) = answer_for(request) else {
             return None;
@@ -562,7 +503,7 @@ fn generate_then_merge_gives_the_expected_sources_byte_for_byte() {
 
 #[test]
 fn very_verbose_traces_the_http_exchange_without_the_key() {
-    let project = example_copy();
+    let project = project::example_copy("store");
     let server = answering_server();
     let output = generate(project.path(), &server)
         .arg("-vv")

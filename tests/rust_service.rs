@@ -6,14 +6,16 @@
 
 #[path = "support/fake_llm.rs"]
 mod fake_llm;
+#[path = "support/project.rs"]
+mod project;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use assert_cmd::Command;
 use fake_llm::{Behaviour, FakeLlm, Script};
 use predicates::prelude::*;
+use project::{events, manifest_dir};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -27,34 +29,8 @@ const ANSWERED: &[(&str, &str)] = &[
     ("src/store.rs", "src_store.rs.md"),
 ];
 
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn example() -> PathBuf {
     manifest_dir().join("examples/rust-service")
-}
-
-/// A copy of the example crate (without any build output).
-fn example_copy() -> TempDir {
-    let dir = TempDir::new().unwrap();
-    copy_dir(&example(), dir.path());
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Answers each file's job with its reference answer.
@@ -76,16 +52,8 @@ fn answering_server() -> FakeLlm {
 
 /// `assistant` in `dir`, without formatters on PATH and without keys in the environment.
 fn assistant(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("assistant").unwrap();
-    cmd.current_dir(dir)
-        .env_remove("DEEPSEEK_API_KEY")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("GEMINI_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("ASSISTANT_API_KEY")
-        .env("NO_COLOR", "1")
-        .env("PATH", "")
-        .timeout(Duration::from_secs(120));
+    let mut cmd = project::assistant(dir);
+    cmd.env("PATH", "");
     cmd
 }
 
@@ -95,13 +63,6 @@ fn generate(dir: &Path, server: &FakeLlm) -> Command {
         .arg(server.base_url())
         .args(["--api-key", KEY]);
     cmd
-}
-
-fn events(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
 }
 
 #[test]
@@ -178,7 +139,7 @@ fn the_prompt_shows_the_stub_in_its_impl_with_the_trait_docs_and_types() {
 
 #[test]
 fn generate_then_merge_gives_the_expected_sources_byte_for_byte() {
-    let project = example_copy();
+    let project = project::example_copy("rust-service");
     let server = answering_server();
     let output = generate(project.path(), &server)
         .args(["--format", "json"])
@@ -297,7 +258,7 @@ fn rustfmt_on_path_gives_the_same_bytes() {
     let Some(rustfmt) = rustfmt else {
         return;
     };
-    let project = example_copy();
+    let project = project::example_copy("rust-service");
     let server = answering_server();
     generate(project.path(), &server).assert().success();
     let backups = TempDir::new().unwrap();
