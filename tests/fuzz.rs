@@ -441,6 +441,18 @@ fn a_stream_starting_with_a_bom_is_read() {
     }
 }
 
+/// Found by a long run: two marks, each in its own chunk, and nothing else.
+#[test]
+fn a_stream_of_byte_order_marks_is_an_error_not_a_panic() {
+    let bom = b"\xEF\xBB\xBF".to_vec();
+    let answer =
+        std::panic::catch_unwind(|| ask(false, "text/event-stream", vec![bom.clone(), bom]));
+    assert!(
+        matches!(answer, Ok(Err(_))),
+        "a panic or an answer from two BOMs"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The answer extractor.
 // ---------------------------------------------------------------------------------------------

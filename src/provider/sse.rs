@@ -170,9 +170,9 @@ impl<B: AsRef<[u8]>> AsRef<[u8]> for Chunk<B> {
     }
 }
 
-/// The byte stream without a leading UTF-8 byte-order mark, which some servers send and which the SSE
-/// parser cannot take (it panics on one). The mark may arrive split across chunks, so up to three bytes
-/// wait until it is clear whether they are one.
+/// The byte stream without leading UTF-8 byte-order marks, which some servers send and which the SSE
+/// parser cannot take (it panics when its first text starts with one). Marks may arrive split across
+/// chunks, and more than one: bytes wait until it is clear whether they start one.
 fn without_bom<S, B>(bytes: S) -> impl Stream<Item = Result<Chunk<B>, Fault>> + Send + 'static
 where
     S: Stream<Item = Result<B, Fault>> + Send + 'static,
@@ -185,25 +185,26 @@ where
                 let next = bytes.next().await?;
                 return Some((next.map(Chunk::Received), (bytes, None)));
             };
-            match bytes.next().await {
+            let ended = match bytes.next().await {
                 Some(Ok(chunk)) => {
                     pending.extend_from_slice(chunk.as_ref());
-                    let undecided = pending.len() < BOM.len() && BOM.starts_with(pending);
-                    if undecided {
-                        continue;
-                    }
+                    false
                 }
                 Some(Err(fault)) => return Some((Err(fault), (bytes, None))),
-                None if pending.is_empty() => return None,
-                None => {}
-            }
-            let mut pending = head.take().unwrap_or_default();
-            if pending.starts_with(BOM) {
+                None => true,
+            };
+            while pending.starts_with(BOM) {
                 pending.drain(..BOM.len());
             }
-            if !pending.is_empty() {
-                return Some((Ok(Chunk::Rebuilt(pending)), (bytes, None)));
+            let undecided = pending.is_empty() || BOM.starts_with(pending);
+            if undecided && !ended {
+                continue;
             }
+            let rest = head.take().unwrap_or_default();
+            if rest.is_empty() {
+                return None;
+            }
+            return Some((Ok(Chunk::Rebuilt(rest)), (bytes, None)));
         }
     })
 }
@@ -269,5 +270,7 @@ mod tests {
         assert_eq!(strip(&[b"", b"data", b": y"]).await, b"data: y");
         assert_eq!(strip(&[b"\xEFx"]).await, b"\xEFx");
         assert_eq!(strip(&[]).await, b"");
+        assert_eq!(strip(&[b"\xEF\xBB\xBF", b"\xEF\xBB\xBFx"]).await, b"x");
+        assert_eq!(strip(&[b"\xEF\xBB\xBF\xEF\xBB\xBF"]).await, b"");
     }
 }
