@@ -526,3 +526,52 @@ fn very_verbose_traces_the_http_exchange_without_the_key() {
     );
     assert_key_absent(project.path(), &[&output.stdout, &output.stderr]);
 }
+
+/// A file split into two jobs whose last job fails still gets the sidecars of the job that worked —
+/// the dao's included.
+#[test]
+fn the_parts_that_worked_are_written_when_a_later_part_fails() {
+    let project = project::example_copy("store");
+    let server = FakeLlm::start(Script::new(Behaviour::answer("no code, sorry")).first([
+        Behaviour::answer(&reference_answer("internal_handler_coupon.go.md")),
+    ]));
+    let output = generate(project.path(), &server)
+        .args([
+            "--format",
+            "json",
+            "--group-size",
+            "2",
+            "--concurrency",
+            "1",
+        ])
+        .arg("internal/handler/coupon.go")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let events = events(&output.stdout);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["event"] == "job_succeeded")
+            .count(),
+        1
+    );
+    assert_eq!(
+        events.iter().filter(|e| e["event"] == "job_failed").count(),
+        1
+    );
+    let sidecar =
+        assistant::sidecar::read(&project.path().join("internal/handler/coupon.go.assistant"))
+            .expect("the first part's sidecar");
+    let has = |f: &str| sidecar.functions.iter().any(|g| g == f);
+    assert!(has("couponHandler.RedeemCoupon") && has("couponHandler.IssueCoupon"));
+    assert!(
+        !has("couponHandler.ListCustomerCoupons"),
+        "{:?}",
+        sidecar.functions
+    );
+    assert!(project
+        .path()
+        .join("internal/dao/coupon.go.assistant")
+        .is_file());
+}

@@ -311,14 +311,16 @@ async fn ask_all(
         args.concurrency as usize,
         |item| perform(item, shared.clone()),
         |mut done: Done| {
-            if done.report.result.is_ok() {
-                match files.land(&done, args.stdout, &meta) {
-                    Ok(sidecars) => done.report.result = Ok(sidecars),
-                    Err(error) => done.report.result = Err(error),
-                }
-            } else {
-                files.land_failure(&done.job);
-            }
+            let landed = files.land(&done.job, &done.checked, args.stdout, &meta);
+            done.report.result = match (
+                std::mem::replace(&mut done.report.result, Ok(Vec::new())),
+                landed,
+            ) {
+                (Ok(_), landed) => landed,
+                (Err(error), Ok(_)) => Err(error),
+                // The file's earlier answers could not be written either.
+                (Err(error), Err(also)) => Err(format!("{error}; {also}")),
+            };
             summary.add(&done.report);
             reporter.ended(&done.report);
         },
@@ -442,7 +444,8 @@ fn expected(job: &Job, context: &JobContext, markers: &Markers) -> Expected {
 struct FileParts {
     /// Jobs still running per source file.
     remaining: HashMap<PathBuf, usize>,
-    /// Parts per file they are for (the source, or a dependent such as the dao file).
+    /// Per source file, the checked code its jobs produced — for it and for dependents such as the dao
+    /// file — in landing order.
     parts: HashMap<PathBuf, Vec<CheckedFile>>,
     sources: HashMap<PathBuf, String>,
 }
@@ -460,49 +463,41 @@ impl FileParts {
         }
     }
 
-    fn land_failure(&mut self, job: &Job) {
-        if let Some(left) = self.remaining.get_mut(&job.file.path) {
-            *left -= 1;
-        }
-    }
-
-    /// Records a job's checked files; when it was its file's last job, writes the sidecars (or prints the
-    /// code under `--stdout`) and returns their paths.
+    /// Records how a job ended (`checked` is empty for a failed one). When it was its file's last job,
+    /// writes the sidecars of everything the file's jobs produced (or prints the code under `--stdout`)
+    /// and returns their paths; before that, returns the sidecars this job's code will land in.
     fn land(
         &mut self,
-        done: &Done,
+        job: &Job,
+        checked: &[CheckedFile],
         to_stdout: bool,
         meta: &sidecar::Meta,
     ) -> Result<Vec<PathBuf>, String> {
-        for part in &done.checked {
-            self.parts
-                .entry(part.path.clone())
-                .or_default()
-                .push(part.clone());
-        }
-        self.sources
-            .insert(done.job.file.path.clone(), done.job.file.source.clone());
-        let left = self
-            .remaining
-            .entry(done.job.file.path.clone())
-            .or_insert(1);
-        *left -= 1;
-        let mut written = vec![sidecar::sidecar_path(&done.job.file.path)];
+        let file = &job.file.path;
+        self.parts
+            .entry(file.clone())
+            .or_default()
+            .extend(checked.iter().cloned());
+        self.sources.insert(file.clone(), job.file.source.clone());
+        let left = self.remaining.entry(file.clone()).or_insert(1);
+        *left = left.saturating_sub(1);
         if *left > 0 {
-            return Ok(written);
+            return Ok(distinct_paths(checked, file)
+                .iter()
+                .map(|path| sidecar::sidecar_path(path))
+                .collect());
         }
-        written.clear();
-        let mut paths: Vec<PathBuf> = done.checked.iter().map(|p| p.path.clone()).collect();
-        paths.sort_by_key(|p| p != &done.job.file.path);
-        paths.dedup();
-        for path in paths {
-            let parts = self.parts.get(&path).cloned().unwrap_or_default();
+        let parts = self.parts.remove(file).unwrap_or_default();
+        let mut written = Vec::new();
+        for path in distinct_paths(&parts, file) {
+            let for_path: Vec<CheckedFile> =
+                parts.iter().filter(|p| p.path == path).cloned().collect();
             let source = match self.sources.get(&path) {
                 Some(source) => source.clone(),
                 None => std::fs::read_to_string(&path)
                     .map_err(|e| format!("{}: cannot read: {e}", path.display()))?,
             };
-            let content = sidecar::compose(&path, &source, &parts, meta)
+            let content = sidecar::compose(&path, &source, &for_path, meta)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             if to_stdout {
                 print!("{content}");
@@ -516,4 +511,16 @@ impl FileParts {
         }
         Ok(written)
     }
+}
+
+/// The files `parts` are for, `source` first, each once, in order of first appearance.
+fn distinct_paths(parts: &[CheckedFile], source: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for part in parts {
+        if !paths.contains(&part.path) {
+            paths.push(part.path.clone());
+        }
+    }
+    paths.sort_by_key(|p| p != source);
+    paths
 }
