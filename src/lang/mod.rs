@@ -10,6 +10,7 @@ pub mod go;
 pub mod markers;
 pub mod merged;
 pub mod rust;
+pub mod text;
 
 use std::ops::Range;
 use std::path::Path;

@@ -269,7 +269,7 @@ fn hint_after(call: Node, body: Node, source: &str) -> String {
     };
     let closing = body.end_byte().saturating_sub(1);
     let after = source.get(statement.end_byte()..closing).unwrap_or("");
-    dedent(after.trim_matches('\n').trim_end())
+    crate::lang::text::dedent(after.trim_matches('\n').trim_end())
 }
 
 /// The statement of `body` that holds `node`, if `node` sits directly in the body's statement list.
@@ -290,20 +290,6 @@ fn top_level_statement<'t>(node: Node<'t>, body: Node<'t>) -> Option<Node<'t>> {
         }
         current = parent;
     }
-}
-
-/// Removes the indentation every non-blank line shares.
-fn dedent(text: &str) -> String {
-    let indent = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    text.lines()
-        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 pub fn text<'s>(node: Node, source: &'s str) -> &'s str {

@@ -43,7 +43,7 @@ pub fn outline(source: &str, keep_whole: &[String], others: OtherFunctions) -> S
         at = range.end;
     }
     out.push_str(&source[at..]);
-    collapse_blank_runs(&out)
+    crate::lang::text::collapse_blank_runs(&out)
 }
 
 /// `Recv.Name` for methods, `Name` for functions — the identity used across the pipeline.
@@ -88,24 +88,6 @@ pub fn interface_methods(source: &str, interface_name: &str) -> Vec<String> {
 
 fn end_of_line(source: &str, at: usize) -> usize {
     source[at..].find('\n').map_or(source.len(), |i| at + i + 1)
-}
-
-/// Removing declarations leaves runs of blank lines; keep at most one.
-fn collapse_blank_runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank_run = 0;
-    for line in text.split_inclusive('\n') {
-        if line.trim().is_empty() {
-            blank_run += 1;
-            if blank_run > 1 {
-                continue;
-            }
-        } else {
-            blank_run = 0;
-        }
-        out.push_str(line);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn outline(source: &str, others: OtherFunctions) -> String {
         at = range.end;
     }
     out.push_str(&source[at..]);
-    collapse_blank_runs(&out)
+    crate::lang::text::collapse_blank_runs(&out)
 }
 
 type Edits = Vec<(Range<usize>, &'static str)>;
@@ -130,24 +130,6 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
                 .parse_args::<syn::Ident>()
                 .is_ok_and(|ident| ident == "test")
     })
-}
-
-/// Removing items leaves runs of blank lines; keep at most one.
-fn collapse_blank_runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank_run = 0;
-    for line in text.split_inclusive('\n') {
-        if line.trim().is_empty() {
-            blank_run += 1;
-            if blank_run > 1 {
-                continue;
-            }
-        } else {
-            blank_run = 0;
-        }
-        out.push_str(line);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -342,21 +342,7 @@ fn hint_after(block: &Block, marker: &Range<usize>, body_close: usize, text: &Te
     };
     let source = text.source();
     let after = source.get(end.max(marker.end)..body_close).unwrap_or("");
-    dedent(after.trim_matches('\n').trim_end())
-}
-
-/// Removes the indentation every non-blank line shares.
-fn dedent(text: &str) -> String {
-    let indent = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    text.lines()
-        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::lang::text::dedent(after.trim_matches('\n').trim_end())
 }
 
 #[cfg(test)]

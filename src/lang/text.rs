@@ -1,0 +1,49 @@
+//! Line-level text helpers the languages share: what outlines and hints do to source text, whatever
+//! the language.
+
+/// Removes the indentation every non-blank line shares.
+pub fn dedent(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Removing declarations leaves runs of blank lines; keep at most one.
+pub fn collapse_blank_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim().is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedents_by_the_shared_indentation() {
+        assert_eq!(dedent("\t\ta\n\n\t\t\tb"), "a\n\n\tb");
+    }
+
+    #[test]
+    fn keeps_one_blank_line_of_a_run() {
+        assert_eq!(collapse_blank_runs("a\n\n\n\nb\n"), "a\n\nb\n");
+    }
+}
