@@ -17,7 +17,7 @@ use serde_json::json;
 use super::{targets, Outcome, UsageError};
 use crate::check::{self, CheckedFile, Expected};
 use crate::cli::{GenerateArgs, GenerateFormat, GlobalArgs, LangChoice, ThinkingChoice};
-use crate::context::gather::{Gatherer, JobContext};
+use crate::context::gather::{absolute, Gatherer, JobContext};
 use crate::lang::Markers;
 use crate::plan::{self, Job};
 use crate::prompt::{Prompt, PromptLang, Templates};
@@ -230,10 +230,6 @@ fn stubbed_files(args: &GenerateArgs, quiet: bool) -> Result<Vec<ScannedFile>> {
         }
     }
     Ok(files)
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn print_prompts(prepared: &[Prepared], args: &GenerateArgs) {

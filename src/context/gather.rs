@@ -118,7 +118,8 @@ impl Gatherer {
     }
 }
 
-fn absolute(path: &Path) -> PathBuf {
+/// `path` made absolute against the working folder (as it stands when that fails).
+pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
