@@ -18,8 +18,6 @@ use std::time::SystemTime;
 
 use ignore::WalkBuilder;
 
-pub use format::{gofmt_available, rustfmt_available};
-
 use crate::lang::Lang;
 use crate::scan::{Target, Warning};
 use crate::sidecar::{self, StagedWrite, EXTENSION, REJECTED_EXTENSION};
@@ -32,10 +30,9 @@ const SKIPPED_DIRS: &[&str] = &["vendor", "node_modules", "target", "testdata"];
 pub struct Options {
     /// Merge even when the source changed since the sidecar was generated.
     pub force: bool,
-    /// Format merged Go files with `gofmt` (see [`gofmt_available`]).
-    pub gofmt: bool,
-    /// Format merged Rust files with `rustfmt` (see [`rustfmt_available`]).
-    pub rustfmt: bool,
+    /// Format merged files with their language's formatter, when it is on PATH and the source was
+    /// already formatted.
+    pub format: bool,
 }
 
 /// What merging one sidecar would do.
@@ -197,7 +194,7 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
     let lang = Lang::of(&plan.source).ok_or_else(|| {
         failed(format!(
             "the sidecar is not beside a source file assistant knows ({})",
-            crate::lang::KNOWN
+            Lang::known()
         ))
     })?;
     let bytes = std::fs::read(&plan.source).map_err(|e| match e.kind() {
@@ -222,11 +219,7 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
         Err(_) if stale && !options.force => return Err(refused()),
         Err(error) => return Err(failed(error.to_string())),
     };
-    let formats = match lang {
-        Lang::Go => options.gofmt,
-        Lang::Rust => options.rustfmt,
-    };
-    let text = if formats {
+    let text = if options.format {
         format_like_source(lang, &plan.source, &plan.original, merged.text)
     } else {
         merged.text

@@ -74,6 +74,8 @@ pub fn jobs(files: Vec<Arc<ScannedFile>>, group_size: usize) -> Vec<Job> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::lang::{Lang, Markers};
 
@@ -84,10 +86,11 @@ mod tests {
                 "\n// F{i} does.\nfunc F{i}() {{\n\tpanic(\"implement me\")\n}}\n"
             ));
         }
-        let stubs = Lang::Go.find_stubs(&source, &Markers::default());
+        let go = Lang::of(Path::new("x.go")).unwrap();
+        let stubs = go.stubs_in(&source, &Markers::default());
         ScannedFile {
             path: "p.go".into(),
-            lang: Lang::Go,
+            lang: go,
             source,
             stubs,
         }

@@ -1,7 +1,7 @@
 //! The prompt stage: a job and its context rendered through templates, within a token budget.
 //!
-//! Templates are files under `prompts/<lang>/` (`system.j2`, `user.j2`, `repair.j2`; Rust stubs get
-//! `rust/system.j2` and `rust/user.j2`), embedded in the binary and overridable one by one with
+//! Templates are files under `prompts/<lang>/` (`system.j2`, `user.j2`, `repair.j2`; a source language
+//! may bring its own folder, as Rust's `rust/system.j2` and `rust/user.j2`), embedded in the binary and overridable one by one with
 //! `--prompts DIR` (a file `DIR/<lang>/<name>` wins). The system message holds everything that never
 //! changes; the user message puts what a file's jobs share first (project context, the file's outline)
 //! and the job's own stubs last, so providers' prefix caches hit across a file's jobs.
@@ -15,50 +15,18 @@ use std::path::{Path, PathBuf};
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 
-use crate::context::crate_items::DefinitionKind;
 use crate::context::gather::JobContext;
 use crate::context::proto::ProtoContext;
 use crate::context::tokens;
-use crate::lang::Lang;
+use crate::lang::{DefinitionKind, Lang};
 use crate::plan::Job;
 
-/// The embedded templates, `(lang, name, text)`.
-const EMBEDDED: &[(&str, &str, &str)] = &[
-    ("en", "system.j2", include_str!("../prompts/en/system.j2")),
-    ("en", "user.j2", include_str!("../prompts/en/user.j2")),
+/// The templates every language shares, `(lang, name, text)`; each language brings its own `system.j2`
+/// and `user.j2` (its dialect's `templates`, under its `template_folder`).
+const SHARED: &[(&str, &str, &str)] = &[
     ("en", "repair.j2", include_str!("../prompts/en/repair.j2")),
-    ("zh", "system.j2", include_str!("../prompts/zh/system.j2")),
-    ("zh", "user.j2", include_str!("../prompts/zh/user.j2")),
     ("zh", "repair.j2", include_str!("../prompts/zh/repair.j2")),
-    (
-        "en",
-        "rust/system.j2",
-        include_str!("../prompts/en/rust/system.j2"),
-    ),
-    (
-        "en",
-        "rust/user.j2",
-        include_str!("../prompts/en/rust/user.j2"),
-    ),
-    (
-        "zh",
-        "rust/system.j2",
-        include_str!("../prompts/zh/rust/system.j2"),
-    ),
-    (
-        "zh",
-        "rust/user.j2",
-        include_str!("../prompts/zh/rust/user.j2"),
-    ),
 ];
-
-/// The folder, under `prompts/<lang>/`, of a source language's own templates (`repair.j2` is shared).
-fn template_folder(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Go => "",
-        Lang::Rust => "rust/",
-    }
-}
 
 /// The language of a prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -172,7 +140,7 @@ impl Templates {
         env.set_keep_trailing_newline(true);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         let mut sources = Vec::new();
-        for (lang, name, text) in EMBEDDED {
+        for (lang, name, text) in embedded() {
             let key = format!("{lang}/{name}");
             let overriding = override_dir
                 .map(|dir| dir.join(lang).join(name))
@@ -196,7 +164,6 @@ impl Templates {
                 overridden_by: overriding,
             });
         }
-        debug_assert_eq!(sources.len(), EMBEDDED.len());
         Ok((Templates { env }, sources))
     }
 
@@ -208,7 +175,7 @@ impl Templates {
         lang: PromptLang,
         budget: usize,
     ) -> Result<Prompt, PromptError> {
-        let folder = template_folder(job.file.lang);
+        let folder = job.file.lang.dialect().template_folder;
         let system = self.render_one(lang, &format!("{folder}system.j2"), &())?;
         let system_tokens = tokens::count(&system);
         let mut dropped = Vec::new();
@@ -260,6 +227,24 @@ impl Templates {
         let text = template.render(values).map_err(failed)?;
         Ok(text.trim().to_string() + "\n")
     }
+}
+
+/// Every embedded template: the shared ones, then each language's, as `(lang, name, text)`.
+fn embedded() -> Vec<(&'static str, String, &'static str)> {
+    let shared = SHARED
+        .iter()
+        .map(|(lang, name, text)| (*lang, name.to_string(), *text));
+    let own = Lang::all().flat_map(|source| {
+        let dialect = source.dialect();
+        dialect.templates.iter().map(|t| {
+            (
+                t.lang,
+                format!("{}{}", dialect.template_folder, t.name),
+                t.text,
+            )
+        })
+    });
+    shared.chain(own).collect()
 }
 
 /// What the templates see. Field names are the templates' variables.

@@ -15,8 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
-use crate::check::CheckedFile;
-use crate::lang::{Lang, MergeError};
+use crate::lang::{CheckedFile, Lang, MergeError};
 
 /// What a sidecar's file name adds to its source's.
 pub const EXTENSION: &str = "assistant";
@@ -133,7 +132,8 @@ pub fn compose(
     ];
     let mut out = String::new();
     for line in header {
-        out.push_str("// ");
+        out.push_str(lang.dialect().line_comment);
+        out.push(' ');
         out.push_str(&line);
         out.push('\n');
     }
@@ -145,6 +145,19 @@ pub fn compose(
     Ok(out)
 }
 
+/// Keeps a rejected answer where a user can look at it: `FILE.assistant.rejected`, written atomically.
+pub fn save_rejected(answer: &str, source_path: &Path) -> io::Result<PathBuf> {
+    let path = rejected_path(source_path);
+    write_atomic(&path, answer)?;
+    Ok(path)
+}
+
+/// The text of a header line: a line comment of any known language.
+fn header_comment(line: &str) -> Option<&str> {
+    let line = line.trim_end();
+    Lang::all().find_map(|lang| line.strip_prefix(lang.dialect().line_comment))
+}
+
 /// Reads and parses a sidecar.
 pub fn read(path: &Path) -> Result<Sidecar, SidecarError> {
     let text = std::fs::read_to_string(path).map_err(|source| SidecarError::Read {
@@ -154,13 +167,14 @@ pub fn read(path: &Path) -> Result<Sidecar, SidecarError> {
     parse(&text)
 }
 
-/// Parses a sidecar's text: `// key: value` header lines up to the first line that is not a comment.
+/// Parses a sidecar's text: `// key: value` header lines (`#` in languages that comment so) up to the
+/// first line that is not a comment.
 pub fn parse(text: &str) -> Result<Sidecar, SidecarError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut fields: Vec<(&str, &str)> = Vec::new();
     let mut code_start = 0;
     for line in text.split_inclusive('\n') {
-        let Some(comment) = line.trim_end().strip_prefix("//") else {
+        let Some(comment) = header_comment(line) else {
             break;
         };
         if let Some((key, value)) = comment.trim().split_once(": ") {

@@ -468,7 +468,7 @@ fn order_job() -> &'static Expected {
             target: TargetFile {
                 name: "internal/handler/order.go".into(),
                 path: "examples/store/internal/handler/order.go".into(),
-                stubs: Lang::Go.find_stubs(&source, &Markers::default()),
+                stubs: go().stubs_in(&source, &Markers::default()),
                 source,
             },
             dependent: Some(check::DependentFile {
@@ -617,7 +617,7 @@ fn mutate(text: &str, mutations: &[Mutation]) -> String {
 
 /// Every stub's ranges are in bounds, on char boundaries and consistent with its other fields.
 fn assert_stubs_consistent(source: &str) -> Result<(), TestCaseError> {
-    let stubs = Lang::Go.find_stubs(source, &Markers::default());
+    let stubs = go().stubs_in(source, &Markers::default());
     let mut previous_end = 0;
     for stub in &stubs {
         for range in [&stub.decl, &stub.decl_with_doc] {
@@ -714,7 +714,7 @@ fn merge_additions() -> &'static [String] {
                 target: TargetFile {
                     name: format!("internal/handler/{service}.go"),
                     path: format!("examples/store/internal/handler/{service}.go").into(),
-                    stubs: Lang::Go.find_stubs(&source, &Markers::default()),
+                    stubs: go().stubs_in(&source, &Markers::default()),
                     source,
                 },
                 dependent: Some(check::DependentFile {
@@ -1116,7 +1116,7 @@ proptest! {
         prop_assume!(decls::syntax_problems(&original).is_empty());
         prop_assert!(decls::syntax_problems(&twin).is_empty(), "twin does not parse:\n{}", twin);
 
-        let stubs = Lang::Go.find_stubs(&twin, &Markers::default());
+        let stubs = go().stubs_in(&twin, &Markers::default());
         let stubbed: Vec<String> = generated.funcs.iter().filter(|f| f.stubbed).map(GoFunc::identity).collect();
         let found: Vec<String> = stubs.iter().map(|s| s.identity()).collect();
         prop_assert_eq!(&found, &stubbed, "stubs found in the twin");
@@ -1158,7 +1158,7 @@ fn gen_job(source: &str) -> Expected {
             name: "internal/gen/gen.go".into(),
             path: "/nonexistent/internal/gen/gen.go".into(),
             source: source.into(),
-            stubs: Lang::Go.find_stubs(source, &Markers::default()),
+            stubs: go().stubs_in(source, &Markers::default()),
         },
         dependent: None,
         markers: Markers::default(),
@@ -1200,4 +1200,9 @@ fn a_fence_like_line_indented_in_the_code_does_not_end_it() {
         Ok(vec!["A".to_string()]),
         "in a ~~~ fence"
     );
+}
+
+/// The Go language, from the registry.
+fn go() -> Lang {
+    Lang::named("go").expect("Go is registered")
 }

@@ -191,7 +191,7 @@ enum Want {
 impl Want {
     fn matches(&self, problem: &Problem) -> bool {
         match (self, problem) {
-            (Want::NoCode, Problem::NoCode) => true,
+            (Want::NoCode, Problem::NoCodeIn(_)) => true,
             (Want::Syntax(want), Problem::Syntax { file, .. }) => file == want,
             (Want::Missing(want), Problem::Missing { identity, .. }) => identity == want,
             (Want::SignatureChanged(want), Problem::SignatureChanged { identity, .. }) => {
@@ -205,7 +205,7 @@ impl Want {
             (Want::WrongPackage(want), Problem::WrongPackage { found, .. }) => found == want,
             (Want::TooLarge, Problem::TooLarge { .. }) => true,
             (Want::Duplicate(want), problem) => {
-                !matches!(problem, Problem::NoCode) && problem.to_string().contains(want)
+                !matches!(problem, Problem::NoCodeIn(_)) && problem.to_string().contains(want)
             }
             _ => false,
         }
@@ -795,7 +795,7 @@ fn unclean(job: &Expected, file: &CheckedFile) -> Option<String> {
         Err(error) => return Some(format!("does not merge: {error}")),
     };
     if file.path == job.target.path {
-        let left = Lang::Go.find_stubs(&merged, &job.markers);
+        let left = go().stubs_in(&merged, &job.markers);
         if !left.is_empty() {
             let left: Vec<String> = left.iter().map(|s| s.identity()).collect();
             return Some(format!("stubs left after merging: {left:?}"));
@@ -862,4 +862,9 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .cloned()
         .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "(no message)".into())
+}
+
+/// The Go language, from the registry.
+fn go() -> Lang {
+    Lang::named("go").expect("Go is registered")
 }

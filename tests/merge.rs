@@ -70,7 +70,7 @@ impl Project {
             target: TargetFile {
                 name: target_name.clone(),
                 path: self.path(&target_name),
-                stubs: Lang::Go.find_stubs(&source, &Markers::default()),
+                stubs: go().stubs_in(&source, &Markers::default()),
                 source,
             },
             dependent: Some(DependentFile {
@@ -438,4 +438,9 @@ fn clean_removes_sidecars_and_rejected_answers() {
     assert!(project.path("vendor/x/y.go.assistant").exists());
     fs::remove_dir_all(project.path("vendor")).unwrap();
     assert_untouched(&project);
+}
+
+/// The Go language, from the registry.
+fn go() -> Lang {
+    Lang::named("go").expect("Go is registered")
 }

@@ -386,7 +386,7 @@ async fn perform(item: Prepared, shared: Shared) -> Done {
                 messages.push(Message::user(repair));
             }
             Err(problems) => {
-                let kept = check::save_rejected(&asked.answer.text, &job.file.path)
+                let kept = sidecar::save_rejected(&asked.answer.text, &job.file.path)
                     .map(|path| format!("; the answer is kept in {}", path.display()))
                     .unwrap_or_default();
                 outcome = Err(format!(

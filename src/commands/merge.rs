@@ -29,8 +29,7 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     }
     let options = Options {
         force: args.force,
-        gofmt: merge::gofmt_available(),
-        rustfmt: merge::rustfmt_available(),
+        format: true,
     };
     let plans: Vec<Plan> = sidecars.iter().map(|s| merge::plan(s, options)).collect();
     let mut ok = report_problems(&plans);

@@ -1,16 +1,18 @@
-//! Gathering a job's context: per module (its `.proto` index, loaded once per run; for Rust, the crate's
-//! files), per file (outline and sponge layer, shared by the file's jobs) and per job (the proto
-//! definitions its stubs' types name; for Rust, the trait methods and types they depend on).
+//! Gathering a job's context: per project (its `.proto` index, loaded once per run; the project's files
+//! in the job's language, for languages that look definitions up in them), per file (outline and the
+//! generator's layers, shared by the file's jobs) and per job (the proto definitions its stubs name; the
+//! definitions they depend on). What each piece is in a given language is the language's business
+//! (`Language::proto_refs`, `layers`, `definitions`); this module finds roots, loads and caches.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use super::crate_items::{CrateIndex, Definition};
 use super::proto::{ProtoContext, ProtoIndex};
-use super::sponge::{self, relative_name, SpongeContext};
-use crate::lang::{rust, Lang, OtherFunctions};
+use crate::lang::context::relative_name;
+use crate::lang::{Definition, Lang, OtherFunctions, ProjectFiles, SpongeContext};
 use crate::plan::Job;
+use crate::scan::walk::{for_each_candidate, Target};
 use crate::scan::Warning;
 
 /// What a job's prompt is built from.
@@ -18,16 +20,16 @@ use crate::scan::Warning;
 pub struct JobContext {
     pub file: Arc<FileContext>,
     pub proto: ProtoContext,
-    /// Rust: the trait methods the stubs implement and the types they name, from the crate's other
-    /// files. Empty for Go.
+    /// The definitions from the project's other files that the stubs depend on (Rust: the trait
+    /// methods they implement and the types they name).
     pub definitions: Vec<Definition>,
 }
 
 /// The parts of the context shared by all jobs of one file.
 #[derive(Debug)]
 pub struct FileContext {
-    /// The project root: the Go module's (the folder with `go.mod`) or the Rust crate's (the folder
-    /// with `Cargo.toml`), or the file's folder when there is none.
+    /// The project root: the nearest folder above the file holding its language's project file
+    /// (`go.mod`, `Cargo.toml`, …), or the file's folder when there is none.
     pub module_root: PathBuf,
     /// The file's path relative to the module root, with `/`: how prompts and answers name it.
     pub name: String,
@@ -43,7 +45,7 @@ pub struct FileContext {
 pub struct Gatherer {
     protos: HashMap<PathBuf, Arc<ProtoIndex>>,
     files: HashMap<PathBuf, Arc<FileContext>>,
-    crates: HashMap<PathBuf, Arc<CrateIndex>>,
+    projects: HashMap<(PathBuf, Lang), Arc<ProjectFiles>>,
     /// Problems met on the way (a `.proto` that does not parse, …), for the caller to report once.
     pub warnings: Vec<Warning>,
 }
@@ -53,34 +55,28 @@ impl Gatherer {
         let file = self.file_context(job);
         let index = self.proto_index(&file.module_root);
         let lang = job.file.lang;
-        let type_names: Vec<String> = job
+        let refs: Vec<_> = job
             .stubs
             .iter()
-            .flat_map(|stub| match lang {
-                Lang::Go => qualified_type_names(&stub.signature),
-                Lang::Rust => rust::definitions::type_names(&stub.signature),
-            })
+            .flat_map(|stub| lang.proto_refs(stub))
             .collect();
-        let names: Vec<&str> = type_names.iter().map(String::as_str).collect();
-        let definitions = match lang {
-            Lang::Go => Vec::new(),
-            Lang::Rust => self
-                .crate_index(&file.module_root)
-                .definitions_for(&job.stubs, &file.name),
-        };
+        let root = file.module_root.clone();
+        let definitions = lang.definitions(&job.stubs, &file.name, &mut || {
+            self.project_files(&root, lang)
+        });
         JobContext {
-            proto: index.context_for(&names),
+            proto: index.context_for_refs(&refs),
             file,
             definitions,
         }
     }
 
-    fn crate_index(&mut self, root: &Path) -> Arc<CrateIndex> {
-        let index = self
-            .crates
-            .entry(root.to_path_buf())
-            .or_insert_with(|| Arc::new(CrateIndex::load(root)));
-        Arc::clone(index)
+    fn project_files(&mut self, root: &Path, lang: Lang) -> Arc<ProjectFiles> {
+        let files = self
+            .projects
+            .entry((root.to_path_buf(), lang))
+            .or_insert_with(|| Arc::new(load_project_files(root, lang)));
+        Arc::clone(files)
     }
 
     fn file_context(&mut self, job: &Job) -> Arc<FileContext> {
@@ -96,10 +92,7 @@ impl Gatherer {
             name: relative_name(&module_root, &absolute),
             outline: lang.outline(source, OtherFunctions::Signatures),
             outline_without_others: lang.outline(source, OtherFunctions::Omitted),
-            sponge: match lang {
-                Lang::Go => sponge::discover(&module_root, &absolute, source),
-                Lang::Rust => None,
-            },
+            sponge: lang.layers(&module_root, &absolute, source),
             module_root,
         });
         self.files.insert(path.clone(), Arc::clone(&context));
@@ -118,47 +111,49 @@ impl Gatherer {
     }
 }
 
+/// Every file under `root` in `lang` that `scan` would read, by name.
+fn load_project_files(root: &Path, lang: Lang) -> ProjectFiles {
+    let files = Mutex::new(Vec::new());
+    for_each_candidate(&[Target::named(root)], |candidate| {
+        let Ok((path, found)) = candidate else {
+            return;
+        };
+        if found != lang {
+            return;
+        }
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let name = relative_name(root, &path);
+            files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((name, text));
+        }
+    });
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort();
+    ProjectFiles { files }
+}
+
 /// `path` made absolute against the working folder (as it stands when that fails).
 pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The nearest folder above `file` holding its language's project file (`go.mod`, `Cargo.toml`); the
-/// file's own folder when none does.
+/// The nearest folder above `file` holding one of its language's project files (`go.mod`,
+/// `Cargo.toml`); the file's own folder when none does (or the language is unknown).
 pub fn module_root(file: &Path) -> PathBuf {
-    let project_file = Lang::of(file).unwrap_or(Lang::Go).project_file();
+    let project_files = Lang::of(file).map_or(&[][..], |lang| lang.dialect().project_files);
     let file = absolute(file);
     let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
     folder
         .ancestors()
-        .find(|dir| dir.join(project_file).is_file())
+        .find(|dir| project_files.iter().any(|name| dir.join(name).is_file()))
         .map_or(folder.clone(), Path::to_path_buf)
-}
-
-/// The package-qualified type names a signature mentions, without their package: `*storeV1.RedeemCouponRequest`
-/// gives `RedeemCouponRequest`. Standard-library types such as `context.Context` come along and simply
-/// match no proto message.
-fn qualified_type_names(signature: &str) -> Vec<String> {
-    signature
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-        .filter_map(|word| word.split_once('.'))
-        .map(|(_, name)| name.to_string())
-        .filter(|name| name.chars().next().is_some_and(char::is_uppercase))
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn type_names_of_a_signature() {
-        let signature = "func (h *couponHandler) RedeemCoupon(ctx context.Context, req *storeV1.RedeemCouponRequest) (*storeV1.RedeemCouponReply, error)";
-        assert_eq!(
-            qualified_type_names(signature),
-            ["Context", "RedeemCouponRequest", "RedeemCouponReply"]
-        );
-    }
 
     #[test]
     fn a_tonic_service_gets_the_proto_context_of_its_crate() {

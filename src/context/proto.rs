@@ -27,6 +27,7 @@ use prost_types::{
     MethodDescriptorProto, ServiceDescriptorProto, UninterpretedOption,
 };
 
+use crate::lang::ProtoRef;
 use crate::scan::Warning;
 
 /// How far references are followed from the request and reply messages (depth 0).
@@ -330,6 +331,34 @@ impl ProtoIndex {
     /// them. A name no `.proto` declares contributes nothing.
     pub fn context_for(&self, type_names: &[&str]) -> ProtoContext {
         self.context_where(type_names, |_| true)
+    }
+
+    /// The context for what a language asks about its stubs: messages by name, and the request and
+    /// reply of the rpcs that servicer methods implement.
+    pub fn context_for_refs(&self, refs: &[ProtoRef]) -> ProtoContext {
+        let names: Vec<&str> = refs
+            .iter()
+            .flat_map(|r| match r {
+                ProtoRef::Type(name) => vec![name.as_str()],
+                ProtoRef::Rpc { service, method } => self.rpc_ends(service, method),
+            })
+            .collect();
+        self.context_for(&names)
+    }
+
+    /// The simple names of the request and reply of rpc `service.method`, in whichever package.
+    fn rpc_ends(&self, service: &str, method: &str) -> Vec<&str> {
+        fn simple(name: &str) -> &str {
+            name.rsplit('.').next().unwrap_or(name)
+        }
+        self.packages
+            .values()
+            .flat_map(|package| &package.services)
+            .filter(|s| s.name == service)
+            .flat_map(|s| &s.rpcs)
+            .filter(|rpc| rpc.name == method)
+            .flat_map(|rpc| [simple(&rpc.request), simple(&rpc.reply)])
+            .collect()
     }
 
     /// As [`ProtoIndex::context_for`], keeping only types from files whose `go_package` is

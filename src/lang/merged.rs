@@ -1,5 +1,5 @@
 //! What merging code into a source gives, whatever the language: the merged text and what changed, or
-//! why nothing could be merged. The rules of each language live in `go::merge` and `rust::merge`.
+//! why nothing could be merged. The rules of each language live in its own folder.
 
 /// The merged text and what changed, by identity.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,11 +27,21 @@ impl Merged {
     }
 }
 
-/// Why code could not be merged, in the words of its language's merge.
+/// Why code could not be merged, whatever the language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MergeError {
-    #[error(transparent)]
-    Go(#[from] super::go::merge::MergeError),
-    #[error(transparent)]
-    Rust(#[from] super::rust::merge::MergeError),
+    #[error("the code to merge does not parse: {0}")]
+    AdditionSyntax(String),
+    #[error("the file does not parse ({0}), so it cannot be merged into")]
+    SourceSyntax(String),
+    #[error("the code to merge is for package `{found}`, the file is package `{expected}`")]
+    PackageMismatch { expected: String, found: String },
+    #[error("the code to merge declares `{0}` twice")]
+    Duplicate(String),
+    #[error(
+        "`{declaration}` matches several declarations of the file ({found}); merge it by hand"
+    )]
+    Ambiguous { declaration: String, found: String },
+    #[error("the merged file would not parse: {0}")]
+    ResultSyntax(String),
 }

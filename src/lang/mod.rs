@@ -1,110 +1,180 @@
-//! Everything language-specific, behind one small surface.
+//! Everything language-specific, behind one trait and a registry.
 //!
-//! This module owns the types every later stage speaks in — a [`Stub`] found in a source file and the
-//! [`Lang`] it is written in — and dispatches to one module per language (`go/`, `rust/`): finding
-//! stubs, outlining a file, merging code into a source. Callers that need no more than these go through
-//! [`Lang`] and never name a language.
-//! It knows nothing of HTTP, prompts or the disk: callers hand it text and get facts back.
+//! A language is a folder here (`go/`, `rust/`, `python/`) holding one value that implements
+//! [`Language`]: how its stubs look, how the model sees a file, how an answer is checked and merged, and
+//! its dialect as data (suffixes, fence labels, comment syntax, skip rules, templates). The registry
+//! line at the bottom of this file is the only place that lists them; every other module holds a
+//! [`Lang`] (a copyable handle into the registry) and asks the trait, never naming a language.
+//!
+//! This module also owns the types the stages speak in across languages: a [`Stub`], the contract
+//! between `check` and a language's checker ([`answer`]), the context a language contributes to a
+//! prompt ([`context`]), and what a merge gives ([`merged`]).
+//! It knows nothing of HTTP or prompts; the only files a language reads are its project's own (a
+//! sponge project's dao, a crate's trait definitions), through the callers' paths.
 
-pub mod go;
-pub mod markers;
-pub mod merged;
-pub mod rust;
+pub mod answer;
+pub mod context;
+mod dialect;
+mod edit;
+mod markers;
+mod merged;
 pub mod text;
+mod tools;
 
+use std::fmt;
 use std::ops::Range;
 use std::path::Path;
+use std::process::Command;
 
+pub use answer::{Block, CheckedFile, DependentFile, Expected, Problem, Problems, TargetFile};
+pub use context::{Definition, DefinitionKind, ProjectFiles, ProtoRef, SpongeContext};
+pub use dialect::{Dialect, Template};
 pub use markers::Markers;
 pub use merged::{MergeError, Merged};
 
-/// A language `assistant` can find stubs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    Go,
-    Rust,
-}
+/// One language `assistant` works in. Implementations are unit structs registered in [`LANGUAGES`].
+pub trait Language: Sync {
+    /// What the language is, as data: names, suffixes, fences, comments, skip rules, templates.
+    fn dialect(&self) -> &'static Dialect;
 
-/// The languages assistant knows, as the messages about unknown files name them.
-pub const KNOWN: &str = "Go, Rust";
-
-impl Lang {
-    /// The language of a path, by its extension.
-    pub fn of(path: &Path) -> Option<Lang> {
-        match path.extension()?.to_str()? {
-            "go" => Some(Lang::Go),
-            "rs" => Some(Lang::Rust),
-            _ => None,
-        }
+    /// Whether `bytes` could hold one of this language's markers. False means: certainly no stub here,
+    /// so the file is never parsed (most files end here).
+    fn may_hold_stub(&self, bytes: &[u8], markers: &Markers) -> bool {
+        markers.may_occur_in(self.dialect().name, bytes)
     }
 
+    /// The stubs of a source text, in source order; or why the file cannot be searched
+    /// (`line:col: message`) for a parser that does not recover from syntax errors.
+    fn find_stubs(&self, source: &str, markers: &Markers) -> Result<Vec<Stub>, String>;
+
+    /// The file as the model should see it: the bodies of functions other than constructors elided.
+    fn outline(&self, source: &str, others: OtherFunctions) -> String;
+
+    /// A stub as a prompt shows it (with its doc comment, and whatever blocks give it its identity).
+    fn stub_excerpt(&self, source: &str, stub: &Stub) -> String {
+        source
+            .get(stub.decl_with_doc.clone())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Whether `code` parses as a file (or fragment) of this language.
+    fn parses(&self, code: &str) -> bool;
+
+    /// Checks the code blocks `check` found in an answer against what the job asked for.
+    fn check(&self, blocks: Vec<Block>, expected: &Expected) -> Result<Vec<CheckedFile>, Problems>;
+
+    /// Merges `addition` (code in this language, e.g. a sidecar's) into `source`.
+    fn merge(&self, source: &str, addition: &str) -> Result<Merged, MergeError>;
+
+    /// The formatter to run over a merged file, when it is on PATH; it reads stdin and writes stdout.
+    fn formatter(&self, _source_path: &Path) -> Option<Command> {
+        None
+    }
+
+    /// What to look up in the project's `.proto` index for a stub (the messages its signature names,
+    /// or the rpc a servicer method implements).
+    fn proto_refs(&self, _stub: &Stub) -> Vec<ProtoRef> {
+        Vec::new()
+    }
+
+    /// The layers a code generator put the file in (sponge's handler → dao → model), found from the
+    /// file itself; `root` is the project root, `file` the file's absolute path.
+    fn layers(&self, _root: &Path, _file: &Path, _source: &str) -> Option<SpongeContext> {
+        None
+    }
+
+    /// Definitions from the project's other files that the stubs depend on (the trait method a stub
+    /// implements, the types its signature names). `project` loads the project's files of this
+    /// language on first use.
+    fn definitions(
+        &self,
+        _stubs: &[Stub],
+        _current: &str,
+        _project: &mut dyn FnMut() -> std::sync::Arc<ProjectFiles>,
+    ) -> Vec<Definition> {
+        Vec::new()
+    }
+}
+
+/// Declares the language folders and the registry in one line per language.
+macro_rules! languages {
+    ($($module:ident :: $value:ident),+ $(,)?) => {
+        $(pub mod $module;)+
+        /// Every language, in the order messages list them.
+        pub static LANGUAGES: &[&dyn Language] = &[$(&$module::$value),+];
+    };
+}
+
+languages!(go::Go, rust::Rust);
+
+/// A handle to a registered language: small, copyable, comparable; dereferences to its [`Language`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Lang(u8);
+
+impl Lang {
+    /// Every registered language.
+    pub fn all() -> impl Iterator<Item = Lang> {
+        (0..LANGUAGES.len()).map(|i| Lang(i as u8))
+    }
+
+    /// The language of a path, by its suffix.
+    pub fn of(path: &Path) -> Option<Lang> {
+        let name = path.file_name()?.to_str()?;
+        Lang::all().find(|lang| {
+            lang.dialect()
+                .suffixes
+                .iter()
+                .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
+        })
+    }
+
+    /// The language called `name` (`go`, `rust`, …).
+    pub fn named(name: &str) -> Option<Lang> {
+        Lang::all().find(|lang| lang.name() == name)
+    }
+
+    /// `go`, `rust`: the name in JSON and template folders.
     pub fn name(self) -> &'static str {
-        match self {
-            Lang::Go => "go",
-            Lang::Rust => "rust",
-        }
+        self.dialect().name
     }
 
     /// The name people write: `Go`, `Rust`.
     pub fn display_name(self) -> &'static str {
-        match self {
-            Lang::Go => "Go",
-            Lang::Rust => "Rust",
-        }
+        self.dialect().display_name
     }
 
-    /// The file that marks a project's root: `go.mod`, `Cargo.toml`.
-    pub fn project_file(self) -> &'static str {
-        match self {
-            Lang::Go => "go.mod",
-            Lang::Rust => "Cargo.toml",
-        }
+    /// The languages as messages about unknown files list them: `Go, Rust`.
+    pub fn known() -> String {
+        Lang::all()
+            .map(Lang::display_name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
-    /// Finds the stubs in a source text. Never fails: a Go file that does not parse still yields the
-    /// stubs tree-sitter could recover; a Rust file that does not parse yields none (see
-    /// [`Lang::try_find_stubs`]).
-    pub fn find_stubs(self, source: &str, markers: &Markers) -> Vec<Stub> {
-        self.try_find_stubs(source, markers).unwrap_or_default()
+    /// As [`Language::find_stubs`], with a file that cannot be searched giving none.
+    pub fn stubs_in(self, source: &str, markers: &Markers) -> Vec<Stub> {
+        self.find_stubs(source, markers).unwrap_or_default()
     }
+}
 
-    /// As [`Lang::find_stubs`], but says why a file could not be searched: syn does not recover from
-    /// syntax errors, so a Rust file that does not parse is an error (`line:col: message`). Go's parser
-    /// always recovers.
-    pub fn try_find_stubs(self, source: &str, markers: &Markers) -> Result<Vec<Stub>, String> {
-        match self {
-            Lang::Go => Ok(go::find_stubs(source, markers)),
-            Lang::Rust => rust::stubs::find_stubs(source, markers),
-        }
+impl std::ops::Deref for Lang {
+    type Target = dyn Language;
+
+    fn deref(&self) -> &(dyn Language + 'static) {
+        LANGUAGES[self.0 as usize]
     }
+}
 
-    /// The file as the model should see it (see `go::outline` and `rust::outline`).
-    pub fn outline(self, source: &str, others: OtherFunctions) -> String {
-        match self {
-            Lang::Go => go::outline::outline(source, &[], others),
-            Lang::Rust => rust::outline::outline(source, others),
-        }
+impl fmt::Debug for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.display_name())
     }
+}
 
-    /// A stub as a prompt shows it: Go's declaration with its doc comment; Rust's inside the `impl`,
-    /// `trait` and `mod` blocks that give it its identity.
-    pub fn stub_excerpt(self, source: &str, stub: &Stub) -> String {
-        match self {
-            Lang::Go => source
-                .get(stub.decl_with_doc.clone())
-                .unwrap_or_default()
-                .to_string(),
-            Lang::Rust => rust::stubs::excerpt(source, stub),
-        }
-    }
-
-    /// Merges `addition` (code in this language, e.g. a sidecar's) into `source`.
-    pub fn merge(self, source: &str, addition: &str) -> Result<Merged, MergeError> {
-        match self {
-            Lang::Go => go::merge::merge(source, addition).map_err(MergeError::Go),
-            Lang::Rust => rust::merge::merge(source, addition).map_err(MergeError::Rust),
-        }
+impl serde::Serialize for Lang {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 
@@ -124,18 +194,18 @@ pub struct Stub {
     pub name: String,
     /// The receiver's type name without `*` or type parameters (`Set` for `(s *Set[T])`), if a method.
     /// Rust: the impl's self type name (`Store` for `impl<T> Repo for Store<T>`), or the trait's name for
-    /// a trait's default method.
+    /// a trait's default method. Python: the class.
     pub receiver: Option<String>,
     /// What the stub is matched by across source, answer and sidecar. Go: `Receiver.Name` for methods,
     /// `Name` for functions. Rust: the path inside the file, `mod::Type::name`,
-    /// `<Type as Trait>::name`, `Trait::name` or `name`.
+    /// `<Type as Trait>::name`, `Trait::name` or `name`. Python: `Class.name` or `name`.
     pub identity: String,
-    /// Rust: the headers of the blocks around the stub, outermost first, each as its line starts
-    /// (`    impl<T> Repo for Store<T>`). Empty for Go.
+    /// The headers of the blocks around the stub, outermost first, each as its line starts
+    /// (`    impl<T> Repo for Store<T>`, `class Store(Base):`). Empty for Go.
     pub enclosing: Vec<String>,
-    /// 1-based line of the `func`/`fn` keyword.
+    /// 1-based line of the `func`/`fn`/`def` keyword.
     pub line: usize,
-    /// 1-based column (in characters) of the `func`/`fn` keyword.
+    /// 1-based column (in characters) of the `func`/`fn`/`def` keyword.
     pub column: usize,
     /// The marker call as written, e.g. `panic("implement me")`, `todo!()`.
     pub marker: String,

@@ -1,5 +1,22 @@
-//! Line-level text helpers the languages share: what outlines and hints do to source text, whatever
-//! the language.
+//! Line-level text helpers the languages share: what outlines, hints and merges do to source text,
+//! whatever the language.
+
+/// The byte where the line holding `byte` starts.
+pub fn line_start(source: &str, byte: usize) -> usize {
+    source[..byte].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The byte after the newline that ends the line holding `byte` (or the end of the text).
+pub fn next_line_start(source: &str, byte: usize) -> usize {
+    source[byte..]
+        .find('\n')
+        .map_or(source.len(), |i| byte + i + 1)
+}
+
+/// Text with whitespace runs removed, to compare declarations regardless of formatting.
+pub fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect()
+}
 
 /// Removes the indentation every non-blank line shares.
 pub fn dedent(text: &str) -> String {

@@ -118,7 +118,7 @@ fn scan_file(path: &Path, lang: Lang, markers: &Markers) -> Result<Found, String
         return Err("looks binary (NUL byte), skipped".into());
     }
     let size = bytes.len() as u64;
-    if !markers.may_occur_in_source(lang, &bytes) {
+    if !lang.may_hold_stub(&bytes, markers) {
         return Ok(Found {
             bytes: size,
             file: None,
@@ -131,7 +131,7 @@ fn scan_file(path: &Path, lang: Lang, markers: &Markers) -> Result<Found, String
             e.utf8_error().valid_up_to()
         )
     })?;
-    let (stubs, unsearched) = match lang.try_find_stubs(&source, markers) {
+    let (stubs, unsearched) = match lang.find_stubs(&source, markers) {
         Ok(stubs) => (stubs, None),
         Err(error) => (
             Vec::new(),

@@ -1,8 +1,9 @@
 //! Walking: which files are candidates, found in parallel.
 //!
-//! Skip rules (SPEC): `*_test.go`, `*.pb.go`, `*.pb.*.go`; folders `vendor/`, `testdata/`,
-//! `node_modules/`, `.git/`, every hidden folder, and `target/` where it sits beside a `Cargo.toml`;
-//! whatever `.gitignore`/`.ignore` excludes (also outside a git checkout, since users keep those files
+//! Skip rules (SPEC): each language's generated and test files (its dialect's skip rules, e.g.
+//! `*_test.go`, `*.pb.go`); folders `vendor/`, `testdata/`, `node_modules/`, `.git/`, every hidden
+//! folder, each language's own (`__pycache__/`), and a build folder beside its project file (`target/`
+//! beside a `Cargo.toml`); whatever `.gitignore`/`.ignore` excludes (also outside a git checkout, since users keep those files
 //! for tools like this one). Symbolic links are not followed, as in ripgrep. A file the user names
 //! explicitly is always a candidate, whatever its name.
 
@@ -41,24 +42,25 @@ impl Target {
     }
 }
 
-/// `target/` beside a `Cargo.toml`: cargo's build output, never a target. A `target` folder elsewhere
-/// is an ordinary folder.
-fn is_cargo_target_dir(dir: &Path) -> bool {
-    dir.file_name().is_some_and(|name| name == "target")
-        && dir
-            .parent()
-            .is_some_and(|parent| parent.join("Cargo.toml").is_file())
+/// A folder some language's dialect skips: by name (`__pycache__`), or as the build output beside its
+/// project file (`target/` beside a `Cargo.toml`; a `target` folder elsewhere is an ordinary folder).
+fn is_language_skipped_dir(dir: &Path, name: &str) -> bool {
+    Lang::all().any(|lang| {
+        let dialect = lang.dialect();
+        dialect.skipped_dirs.contains(&name)
+            || (dialect.output_dirs.contains(&name)
+                && dir.parent().is_some_and(|parent| {
+                    dialect
+                        .project_files
+                        .iter()
+                        .any(|file| parent.join(file).is_file())
+                }))
+    })
 }
 
 /// Whether a file name is generated or test code that is never a target.
 pub fn is_skipped_file_name(name: &str) -> bool {
-    name.ends_with("_test.go") || is_generated_pb_go(name)
-}
-
-/// `x.pb.go`, `x.pb.validate.go`, `x_router.pb.go`, … (`*.pb.go` and `*.pb.*.go`).
-fn is_generated_pb_go(name: &str) -> bool {
-    name.strip_suffix(".go")
-        .is_some_and(|stem| stem.ends_with(".pb") || stem.contains(".pb."))
+    Lang::all().any(|lang| lang.dialect().skips(name))
 }
 
 /// Calls `visit` (from several threads) with each candidate file and its language, or with a warning for
@@ -76,7 +78,7 @@ where
                 path: target.path.clone(),
                 reason: format!(
                     "not a source file assistant knows ({}), skipped",
-                    crate::lang::KNOWN
+                    Lang::known()
                 ),
             })),
         }
@@ -97,7 +99,8 @@ where
             let name = entry.file_name().to_string_lossy();
             if is_dir {
                 entry.depth() == 0
-                    || !(SKIPPED_DIRS.contains(&name.as_ref()) || is_cargo_target_dir(entry.path()))
+                    || !(SKIPPED_DIRS.contains(&name.as_ref())
+                        || is_language_skipped_dir(entry.path(), &name))
             } else {
                 !is_skipped_file_name(&name)
             }

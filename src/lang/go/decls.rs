@@ -11,7 +11,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use super::{parse, string_literal_value, text};
+use super::{parse, string_literal_value, text, DocRun};
+use crate::lang::text::line_start;
 
 /// The kind of a top-level declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -494,54 +495,9 @@ fn row_of(source: &str, byte: usize) -> usize {
     source[..byte].matches('\n').count()
 }
 
-/// The byte where the line holding `byte` starts.
-pub fn line_start(source: &str, byte: usize) -> usize {
-    source[..byte].rfind('\n').map_or(0, |i| i + 1)
-}
-
-/// The byte after the newline that ends the line holding `byte` (or the end of the text).
-pub fn next_line_start(source: &str, byte: usize) -> usize {
-    source[byte..]
-        .find('\n')
-        .map_or(source.len(), |i| byte + i + 1)
-}
-
 /// Whether `between` (the text between two lines) holds an empty line.
 fn has_blank_line(between: &str) -> bool {
     between.matches('\n').count() >= 2
-}
-
-/// A run of comments, each on its own line, with no blank line between them.
-#[derive(Default)]
-struct DocRun {
-    start: Option<usize>,
-    end_row: usize,
-}
-
-impl DocRun {
-    fn push(&mut self, comment: Node, source: &str) {
-        if !starts_its_line(comment, source) {
-            *self = DocRun::default();
-            return;
-        }
-        let continues = self.start.is_some() && comment.start_position().row <= self.end_row + 1;
-        if !continues {
-            self.start = Some(comment.start_byte());
-        }
-        self.end_row = comment.end_position().row;
-    }
-
-    /// Where the doc comment of `decl` starts, if this run ends on the line right above it.
-    fn start_for(&self, decl: Node) -> Option<usize> {
-        let start = self.start?;
-        (self.end_row + 1 >= decl.start_position().row).then_some(start)
-    }
-}
-
-fn starts_its_line(node: Node, source: &str) -> bool {
-    source[line_start(source, node.start_byte())..node.start_byte()]
-        .trim()
-        .is_empty()
 }
 
 /// The syntax errors tree-sitter recovered from, as `line:col: what` (1-based, columns in characters).

@@ -11,60 +11,27 @@
 
 use std::ops::Range;
 
-pub use crate::lang::merged::Merged;
-
+use crate::lang::edit::{apply, Edit, MergeInput};
+use crate::lang::text::{line_start, next_line_start, squeeze};
+use crate::lang::{MergeError, Merged};
 use super::decls::{
-    self, line_start, next_line_start, syntax_problems, Decl, GoFile, Import, ImportDecl, Interface,
+    self, syntax_problems, Decl, GoFile, Import, ImportDecl, Interface,
 };
-
-const BOM: &str = "\u{feff}";
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MergeError {
-    #[error("the code to merge does not parse: {}", .0.join("; "))]
-    AdditionSyntax(Vec<String>),
-    #[error("the code to merge is for package `{found}`, the file is package `{expected}`")]
-    PackageMismatch { expected: String, found: String },
-    #[error("the code to merge declares `{0}` twice")]
-    Duplicate(String),
-    #[error(
-        "`{declaration}` overlaps several declarations of the file ({found}); merge it by hand"
-    )]
-    Ambiguous { declaration: String, found: String },
-    #[error("the merged file would not parse: {}", .0.join("; "))]
-    ResultSyntax(Vec<String>),
-}
-
-/// One change to the source: `range` replaced by `text` (an insertion when `range` is empty).
-#[derive(Debug)]
-struct Edit {
-    range: Range<usize>,
-    text: String,
-}
-
-impl Edit {
-    fn insert(at: usize, text: String) -> Edit {
-        Edit {
-            range: at..at,
-            text,
-        }
-    }
-}
 
 /// Merges the declarations of `addition` (a complete Go file: package clause, imports, declarations)
 /// into `source`.
 pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
-    let (bom, body) = match source.strip_prefix(BOM) {
-        Some(rest) => (BOM, rest),
-        None => ("", source),
-    };
-    let addition = addition.replace("\r\n", "\n");
-    let addition = addition.strip_prefix(BOM).unwrap_or(&addition);
+    let MergeInput {
+        bom,
+        body,
+        addition,
+        eol,
+    } = MergeInput::new(source, addition);
+    let addition = addition.as_str();
     let problems = syntax_problems(addition);
     if !problems.is_empty() {
-        return Err(MergeError::AdditionSyntax(problems));
+        return Err(MergeError::AdditionSyntax(problems.join("; ")));
     }
-    let eol = if body.contains("\r\n") { "\r\n" } else { "\n" };
     let ctx = Context {
         body,
         addition,
@@ -81,7 +48,7 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
     let text = apply(body, edits);
     let problems = syntax_problems(&text);
     if !problems.is_empty() {
-        return Err(MergeError::ResultSyntax(problems));
+        return Err(MergeError::ResultSyntax(problems.join("; ")));
     }
     merged.text = format!("{bom}{text}");
     Ok(merged)
@@ -479,30 +446,10 @@ fn consecutive_runs(indexes: &[usize]) -> Vec<Vec<usize>> {
     runs
 }
 
-/// Applies non-overlapping edits; insertions at the same place keep their order.
-fn apply(body: &str, mut edits: Vec<Edit>) -> String {
-    edits.sort_by_key(|edit| edit.range.start);
-    let mut out =
-        String::with_capacity(body.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
-    let mut at = 0;
-    for edit in edits {
-        let start = edit.range.start.max(at);
-        out.push_str(&body[at..start]);
-        out.push_str(&edit.text);
-        at = edit.range.end.max(start);
-    }
-    out.push_str(&body[at..]);
-    out
-}
-
-/// Text with whitespace runs removed, to compare declarations regardless of formatting.
-fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::edit::BOM;
 
     const SOURCE: &str = "package handler
 

@@ -50,7 +50,7 @@ pub fn outline(source: &str, keep_whole: &[String], others: OtherFunctions) -> S
 pub fn identity(decl: Node, name: &str, source: &str) -> String {
     let receiver = decl
         .child_by_field_name("receiver")
-        .and_then(|list| super::receiver_type_name(list, source));
+        .and_then(|list| super::stubs::receiver_type_name(list, source));
     match receiver {
         Some(receiver) => format!("{receiver}.{name}"),
         None => name.to_string(),

@@ -14,50 +14,30 @@
 
 use std::ops::Range;
 
+use crate::lang::edit::{apply, Edit, MergeInput};
+use crate::lang::text::line_start;
+use crate::lang::{MergeError, Merged};
 use super::items::{self, Item, Kind, RustFile};
 use super::uses::{self, UseLeaf};
-use super::{indentation_at, line_start, Segment};
-use crate::lang::Merged;
-
-const BOM: &str = "\u{feff}";
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MergeError {
-    #[error("the code to merge does not parse: {0}")]
-    AdditionSyntax(String),
-    #[error("the file does not parse ({0}), so it cannot be merged into")]
-    SourceSyntax(String),
-    #[error("the code to merge declares `{0}` twice")]
-    Duplicate(String),
-    #[error("`{declaration}` matches several items of the file ({found}); merge it by hand")]
-    Ambiguous { declaration: String, found: String },
-    #[error("the merged file would not parse: {0}")]
-    ResultSyntax(String),
-}
-
-/// One change to the source: `range` replaced by `text` (an insertion when `range` is empty).
-#[derive(Debug)]
-struct Edit {
-    range: Range<usize>,
-    text: String,
-}
+use super::{indentation_at, Segment};
 
 /// Merges the items of `addition` (Rust code: `use` items and items, functions inside their `impl`,
 /// `trait` or `mod` blocks) into `source`.
 pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
-    let (bom, body) = match source.strip_prefix(BOM) {
-        Some(rest) => (BOM, rest),
-        None => ("", source),
-    };
-    let addition = addition.replace("\r\n", "\n");
-    let addition = addition.strip_prefix(BOM).unwrap_or(&addition);
+    let MergeInput {
+        bom,
+        body,
+        addition,
+        eol,
+    } = MergeInput::new(source, addition);
+    let addition = addition.as_str();
     let add = items::list(addition).map_err(|e| MergeError::AdditionSyntax(e.to_string()))?;
     let src = items::list(body).map_err(|e| MergeError::SourceSyntax(e.to_string()))?;
     check_duplicates(&add)?;
     let ctx = Context {
         body,
         addition,
-        eol: if body.contains("\r\n") { "\r\n" } else { "\n" },
+        eol,
         src,
         add,
     };
@@ -431,25 +411,10 @@ impl Context<'_> {
     }
 }
 
-/// Applies non-overlapping edits; insertions at the same place keep their order.
-fn apply(body: &str, mut edits: Vec<Edit>) -> String {
-    edits.sort_by_key(|edit| edit.range.start);
-    let mut out =
-        String::with_capacity(body.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
-    let mut at = 0;
-    for edit in edits {
-        let start = edit.range.start.max(at);
-        out.push_str(&body[at..start]);
-        out.push_str(&edit.text);
-        at = edit.range.end.max(start);
-    }
-    out.push_str(&body[at..]);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::edit::BOM;
 
     const SOURCE: &str = r#"//! The store.
 

@@ -1,4 +1,4 @@
-//! Rust, read with syn (the full syntax tree) and proc-macro2's span locations.
+//! Rust, read with syn (the full syntax tree) and proc-macro2's span locations: the [`Rust`] language.
 //!
 //! This module owns the Rust-specific facts every submodule shares: parsing a file (a BOM and a shebang
 //! line allowed) with byte offsets that point into the text as given, the path of blocks an item sits in
@@ -9,7 +9,10 @@
 //! syn does not recover from syntax errors: a file that does not parse yields an error (line, column,
 //! message), never a partial tree and never a panic.
 
+mod check;
+mod crate_items;
 pub mod definitions;
+mod format;
 pub mod items;
 pub mod merge;
 pub mod outline;
@@ -19,11 +22,95 @@ mod uses;
 use std::cell::Cell;
 use std::fmt;
 use std::ops::Range;
+use std::path::Path;
+use std::process::Command;
+
+use crate::lang::text::line_start;
+use crate::lang::{
+    Block, CheckedFile, Definition, Dialect, Expected, Language, Markers, MergeError, Merged,
+    OtherFunctions, Problems, ProjectFiles, ProtoRef, Stub,
+};
 
 use proc_macro2::Span;
 use syn::{AttrStyle, Attribute, Expr, Lit, Meta, Visibility};
 
 const BOM: &str = "\u{feff}";
+
+static DIALECT: Dialect = Dialect {
+    name: "rust",
+    display_name: "Rust",
+    suffixes: &[".rs"],
+    skipped_suffixes: &[],
+    skipped_infixes: &[],
+    skipped_dirs: &[],
+    output_dirs: &["target"],
+    project_files: &["Cargo.toml"],
+    line_comment: "//",
+    fence_labels: &["rust", "rs"],
+    code_starts: &[
+        "fn ", "pub ", "impl ", "impl<", "use ", "trait ", "mod ", "async fn ",
+    ],
+    unfenced_starts: &[
+        "use ", "fn ", "pub ", "impl ", "impl<", "trait ", "mod ", "async fn ", "// file:", "//file:",
+    ],
+    function_starts: &["fn ", "pub fn "],
+    marker_needles: &["todo!", "unimplemented!", "implement me"],
+    template_folder: "rust/",
+    templates: crate::templates!("rust/": "system.j2", "user.j2"),
+};
+
+/// The Rust language.
+pub struct Rust;
+
+impl Language for Rust {
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
+    }
+
+    fn find_stubs(&self, source: &str, markers: &Markers) -> Result<Vec<Stub>, String> {
+        stubs::find_stubs(source, markers)
+    }
+
+    fn outline(&self, source: &str, others: OtherFunctions) -> String {
+        outline::outline(source, others)
+    }
+
+    fn stub_excerpt(&self, source: &str, stub: &Stub) -> String {
+        stubs::excerpt(source, stub)
+    }
+
+    fn parses(&self, code: &str) -> bool {
+        syntax_error(code).is_none()
+    }
+
+    fn check(&self, blocks: Vec<Block>, expected: &Expected) -> Result<Vec<CheckedFile>, Problems> {
+        check::check(blocks, expected)
+    }
+
+    fn merge(&self, source: &str, addition: &str) -> Result<Merged, MergeError> {
+        merge::merge(source, addition)
+    }
+
+    fn formatter(&self, source_path: &Path) -> Option<Command> {
+        format::rustfmt(source_path)
+    }
+
+    fn proto_refs(&self, stub: &Stub) -> Vec<ProtoRef> {
+        definitions::type_names(&stub.signature)
+            .into_iter()
+            .map(ProtoRef::Type)
+            .collect()
+    }
+
+    fn definitions(
+        &self,
+        stubs: &[Stub],
+        current: &str,
+        project: &mut dyn FnMut() -> std::sync::Arc<ProjectFiles>,
+    ) -> Vec<Definition> {
+        crate_items::CrateIndex::new(&project()).definitions_for(stubs, current)
+    }
+}
 
 /// Where a text stops parsing, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,18 +410,6 @@ pub fn visibility_span(vis: &Visibility) -> Option<Span> {
 /// The earliest of the spans given, by byte position: where an item starts after its attributes.
 pub fn first_start(spans: impl IntoIterator<Item = Option<Span>>, text: &Text) -> Option<usize> {
     spans.into_iter().flatten().map(|s| text.start(s)).min()
-}
-
-/// The byte where the line holding `byte` starts.
-pub fn line_start(source: &str, byte: usize) -> usize {
-    source[..byte].rfind('\n').map_or(0, |i| i + 1)
-}
-
-/// The byte after the newline that ends the line holding `byte` (or the end of the text).
-pub fn next_line_start(source: &str, byte: usize) -> usize {
-    source[byte..]
-        .find('\n')
-        .map_or(source.len(), |i| byte + i + 1)
 }
 
 /// The whitespace that starts the line holding `byte`, when only whitespace stands before `byte`.

@@ -11,7 +11,8 @@ use std::ops::Range;
 use syn::spanned::Spanned;
 use syn::{ImplItem, Item, TraitItem};
 
-use super::{line_start, next_line_start, with_file, Text};
+use super::{with_file, Text};
+use crate::lang::text::{line_start, next_line_start};
 use crate::lang::OtherFunctions;
 
 /// Renders the outline of `source`.

@@ -17,7 +17,6 @@ use super::{
     attrs_start, doc_text, first_start, identity, indentation_at, visibility_span, with_file,
     Segment, Text,
 };
-use crate::lang::markers::RUST_MARKER_MACROS;
 use crate::lang::{Markers, Stub};
 
 /// The stubs of a Rust file, in source order; the syntax error (`line:col: message`) when it does not
@@ -282,12 +281,17 @@ fn macro_range(mac: &Macro, text: &Text) -> Range<usize> {
     start..text.end(close)
 }
 
+/// Macros that mark a stub whatever their message.
+const MARKER_MACROS: &[&str] = &["todo", "unimplemented"];
+/// `panic!` messages that mark a stub by their beginning.
+const MESSAGE_PREFIXES: &[&str] = &["implement me"];
+
 /// `todo!`/`unimplemented!` with any arguments, or `panic!` whose first argument is a marker message.
 fn is_marker(name: &str, arguments: TokenStream, markers: &Markers) -> bool {
-    RUST_MARKER_MACROS.contains(&name)
+    MARKER_MACROS.contains(&name)
         || (name == "panic"
             && first_string_literal(arguments)
-                .is_some_and(|message| markers.is_rust_marker_message(&message)))
+                .is_some_and(|message| markers.marks_stub(&message, MESSAGE_PREFIXES, &[])))
 }
 
 fn first_string_literal(tokens: TokenStream) -> Option<String> {

@@ -8,41 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::lang::go::outline::{interface_methods, outline, OtherFunctions};
+use super::outline::{interface_methods, outline};
+use crate::lang::context::{relative_name, DaoFile, Snippet, SpongeContext};
+use crate::lang::OtherFunctions;
 
 /// Folder names of the layers whose stubs call into a dao.
 pub const LAYERS: &[&str] = &["handler", "service", "biz", "logic"];
-
-#[derive(Debug, Clone)]
-pub struct SpongeContext {
-    /// `handler`, `service`, …
-    pub layer: String,
-    pub dao: Option<DaoFile>,
-    pub model: Option<Snippet>,
-    pub ecode: Option<Snippet>,
-}
-
-/// The dao file a layered stub is likely to extend.
-#[derive(Debug, Clone)]
-pub struct DaoFile {
-    /// Relative to the module root, with `/`: `internal/dao/coupon.go`.
-    pub name: String,
-    pub path: PathBuf,
-    pub source: String,
-    /// The interface the handler holds: `CouponDao`.
-    pub interface: String,
-    /// Its existing methods, to be reused rather than rewritten.
-    pub methods: Vec<String>,
-    /// The file with method bodies elided.
-    pub outline: String,
-}
-
-/// A file shown whole (or outlined) as context.
-#[derive(Debug, Clone)]
-pub struct Snippet {
-    pub name: String,
-    pub text: String,
-}
 
 /// The layer context of `file` (inside module `root`), or `None` when the file is not in a sponge layer.
 pub fn discover(root: &Path, file: &Path, source: &str) -> Option<SpongeContext> {
@@ -155,14 +126,6 @@ fn snippet(root: &Path, path: &Path) -> Option<Snippet> {
         name: relative_name(root, path),
         text,
     })
-}
-
-/// `root/internal/dao/x.go` → `internal/dao/x.go`.
-pub fn relative_name(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
 }
 
 #[cfg(test)]

@@ -1,69 +1,25 @@
 //! Rust: what the rest of a stub's crate says about it — the trait method it implements (whose doc
 //! comment says what the method must do) and the structs, enums and type aliases its signature and self
-//! type name — found in the crate's `.rs` files. Definitions in the stub's own file are left out: its
-//! outline shows them already.
-//!
-//! The crate is the folder of the nearest `Cargo.toml`, walked with `scan`'s rules (`target/`, hidden
-//! folders and ignored files skipped). A file is parsed only when its text names what is looked for.
+//! type name — found in the crate's `.rs` files (loaded by the caller). Definitions in the stub's own
+//! file are left out: its outline shows them already. A file is parsed only when its text names what is
+//! looked for.
 
-use std::path::Path;
-use std::sync::Mutex;
-
-use super::sponge::relative_name;
-use crate::lang::rust::{definitions, trait_impl_of};
-use crate::lang::{Lang, Stub};
-use crate::scan::walk::{for_each_candidate, Target};
+use super::{definitions, trait_impl_of};
+use crate::lang::{Definition, DefinitionKind, ProjectFiles, Stub};
 
 /// At most this many type definitions per job: a signature rarely names more that matter.
 const MAX_TYPES: usize = 12;
 
-/// What a definition is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DefinitionKind {
-    /// The trait method a stub implements.
-    TraitMethod,
-    /// A struct, enum, union or type alias.
-    Type,
-}
-
-/// One definition shown to the model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Definition {
-    pub kind: DefinitionKind,
-    /// `Repo::find`, `User`.
-    pub name: String,
-    /// The file it is in, relative to the crate root.
-    pub file: String,
-    pub text: String,
-}
-
 /// The `.rs` files of one crate.
-#[derive(Debug, Default)]
-pub struct CrateIndex {
-    /// (name relative to the crate root, text), by name.
-    files: Vec<(String, String)>,
+pub struct CrateIndex<'a> {
+    files: &'a [(String, String)],
 }
 
-impl CrateIndex {
-    /// Reads every Rust file under `root` that `scan` would read.
-    pub fn load(root: &Path) -> CrateIndex {
-        let files = Mutex::new(Vec::new());
-        for_each_candidate(&[Target::named(root)], |candidate| {
-            let Ok((path, Lang::Rust)) = candidate else {
-                return;
-            };
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                let name = relative_name(root, &path);
-                files
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((name, text));
-            }
-        });
-        let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
-        files.sort();
-        CrateIndex { files }
+impl<'a> CrateIndex<'a> {
+    pub fn new(project: &'a ProjectFiles) -> CrateIndex<'a> {
+        CrateIndex {
+            files: &project.files,
+        }
     }
 
     /// The definitions the stubs of file `current` (named as in `self`) depend on, from other files.
@@ -124,7 +80,7 @@ impl CrateIndex {
     }
 
     /// The definition of the type `name`, unless `current` defines it.
-    fn type_definition(&self, current: &str, name: &str) -> Option<(&str, String)> {
+    fn type_definition(&self, current: &str, name: &str) -> Option<(&'a str, String)> {
         let needles = ["struct", "enum", "union", "type"].map(|kind| format!("{kind} {name}"));
         let mentions = |text: &str| needles.iter().any(|n| text.contains(n.as_str()));
         if let Some((_, text)) = self.files.iter().find(|(file, _)| file == current) {
@@ -141,11 +97,11 @@ impl CrateIndex {
     }
 
     /// The files other than `current` whose text holds `needle`.
-    fn others<'a>(
-        &'a self,
-        current: &'a str,
-        needle: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    fn others<'s>(
+        &'s self,
+        current: &'s str,
+        needle: &'s str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 's {
         self.files
             .iter()
             .filter(move |(file, text)| file != current && text.contains(needle))
@@ -155,15 +111,30 @@ impl CrateIndex {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::lang::Markers;
+
+    /// The crate's files as the caller would load them.
+    fn load(root: &Path) -> ProjectFiles {
+        let mut files = Vec::new();
+        for name in ["src/lib.rs", "src/memory.rs", "src/model.rs", "src/store.rs", "src/frozen.rs"] {
+            if let Ok(text) = std::fs::read_to_string(root.join(name)) {
+                files.push((name.to_string(), text));
+            }
+        }
+        files.sort();
+        ProjectFiles { files }
+    }
 
     #[test]
     fn finds_the_trait_method_and_the_types_of_the_example() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rust-service");
-        let index = CrateIndex::load(&root);
+        let project = load(&root);
+        let index = CrateIndex::new(&project);
         let source = std::fs::read_to_string(root.join("src/memory.rs")).unwrap();
-        let stubs = Lang::Rust.find_stubs(&source, &Markers::default());
+        let stubs = super::super::stubs::find_stubs(&source, &Markers::default()).unwrap();
         let find = stubs
             .iter()
             .find(|s| s.identity == "<MemoryStore as UserStore>::find")
