@@ -3,13 +3,16 @@
 //! Skip rules (SPEC): each language's generated and test files (its dialect's skip rules, e.g.
 //! `*_test.go`, `*.pb.go`); folders `vendor/`, `testdata/`, `node_modules/`, `.git/`, every hidden
 //! folder, each language's own (`__pycache__/`), and a build folder beside its project file (`target/`
-//! beside a `Cargo.toml`); whatever `.gitignore`/`.ignore` excludes (also outside a git checkout, since users keep those files
-//! for tools like this one). Symbolic links are not followed, as in ripgrep. A file the user names
+//! beside a `Cargo.toml`); whatever `.gitignore`/`.ignore` excludes (also outside a git checkout,
+//! since users keep those files for tools like this one). Symbolic links are not followed, as in ripgrep. A file the user names
 //! explicitly is always a candidate, whatever its name.
+//!
+//! The same rules serve the walks for files that are not source, such as a module's `.proto` files
+//! ([`files_with_extension`]).
 
 use std::path::{Path, PathBuf};
 
-use ignore::{WalkBuilder, WalkState};
+use ignore::{DirEntry, WalkBuilder, WalkState};
 
 use super::Warning;
 use crate::lang::Lang;
@@ -86,25 +89,8 @@ where
     let Some((first, rest)) = dirs.split_first() else {
         return;
     };
-    let mut builder = WalkBuilder::new(&first.path);
-    for target in rest {
-        builder.add(&target.path);
-    }
-    builder
-        .hidden(true)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(|entry| {
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            let name = entry.file_name().to_string_lossy();
-            if is_dir {
-                entry.depth() == 0
-                    || !(SKIPPED_DIRS.contains(&name.as_ref())
-                        || is_language_skipped_dir(entry.path(), &name))
-            } else {
-                !is_skipped_file_name(&name)
-            }
-        });
+    let rest: Vec<&Path> = rest.iter().map(|t| t.path.as_path()).collect();
+    let builder = walk_builder(&first.path, &rest, &[]);
     let implicit_roots: Vec<&Path> = dirs
         .iter()
         .filter(|t| t.implicit)
@@ -126,6 +112,69 @@ where
             WalkState::Continue
         })
     });
+}
+
+/// The files under `root` whose extension is `extension`, sorted, found with the skip rules above and
+/// never entering the folders named in `also_skipped`; and a warning for each thing that could not be
+/// walked.
+pub fn files_with_extension(
+    root: &Path,
+    extension: &str,
+    also_skipped: &'static [&'static str],
+) -> (Vec<PathBuf>, Vec<Warning>) {
+    let mut paths = Vec::new();
+    let mut warnings = Vec::new();
+    for entry in walk_builder(root, &[], also_skipped).build() {
+        match entry {
+            Ok(entry) => {
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                if is_file && entry.path().extension().is_some_and(|ext| ext == extension) {
+                    paths.push(entry.into_path());
+                }
+            }
+            Err(error) => {
+                let mut warning = walk_warning(error);
+                if warning.path.as_os_str().is_empty() {
+                    warning.path = root.to_path_buf();
+                }
+                warnings.push(warning);
+            }
+        }
+    }
+    paths.sort();
+    (paths, warnings)
+}
+
+/// A walk of `first` and `rest` that keeps to the skip rules above, never entering the folders named in
+/// `also_skipped` either. The roots themselves are always entered.
+fn walk_builder(
+    first: &Path,
+    rest: &[&Path],
+    also_skipped: &'static [&'static str],
+) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
+        builder.add(root);
+    }
+    builder
+        .hidden(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(move |entry| is_kept(entry, also_skipped));
+    builder
+}
+
+fn is_kept(entry: &DirEntry, also_skipped: &[&str]) -> bool {
+    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+    let name = entry.file_name().to_string_lossy();
+    if is_dir {
+        entry.depth() == 0
+            || !(SKIPPED_DIRS.contains(&name.as_ref())
+                || also_skipped.contains(&name.as_ref())
+                || is_language_skipped_dir(entry.path(), &name))
+    } else {
+        !is_skipped_file_name(&name)
+    }
 }
 
 /// `./a/b.go` → `a/b.go` when the walk started from an implicit `.`.
@@ -168,5 +217,30 @@ mod tests {
         for name in ["a.go", "pb.go", "apb.go", "handler.go"] {
             assert!(!is_skipped_file_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn files_with_extension_keeps_to_the_skip_rules() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for path in [
+            "a.proto",
+            "api/v1/b.proto",
+            "api/v1/b.go",
+            "vendor/c.proto",
+            "testdata/d.proto",
+            "web/node_modules/e.proto",
+            ".cache/f.proto",
+            "third_party/g.proto",
+            "gen/h.proto",
+        ] {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, "").expect("write");
+        }
+        std::fs::write(root.join(".gitignore"), "gen/\n").expect("write");
+        let (paths, warnings) = files_with_extension(root, "proto", &["third_party"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(paths, [root.join("a.proto"), root.join("api/v1/b.proto")]);
     }
 }
