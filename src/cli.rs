@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::provider::{defaults, ProviderKind};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "assistant",
@@ -110,15 +112,13 @@ pub enum ScanFormat {
 /// Which provider to talk to and how; shared by `generate` and `models`.
 #[derive(Debug, Args, Clone)]
 pub struct EndpointArgs {
-    /// Provider: deepseek, openai (alias chatgpt), gemini, ollama.
-    #[arg(long = "type", value_name = "TYPE", env = "ASSISTANT_TYPE")]
+    // This help and `--api-key`'s list the kinds and their key variables, read off `provider::kinds`.
+    #[arg(long = "type", value_name = "TYPE", env = "ASSISTANT_TYPE", help = ProviderKind::flag_help())]
     pub kind: Option<String>,
     /// Replaces the provider's base URL (any OpenAI-compatible server: vLLM, llama.cpp, …).
     #[arg(long, value_name = "URL", env = "ASSISTANT_BASE_URL")]
     pub base_url: Option<String>,
-    /// API key; else DEEPSEEK_API_KEY / OPENAI_API_KEY / GEMINI_API_KEY or GOOGLE_API_KEY by type, else
-    /// ASSISTANT_API_KEY. Never printed.
-    #[arg(long, value_name = "KEY", hide_env_values = true)]
+    #[arg(long, value_name = "KEY", hide_env_values = true, help = defaults::api_key_help())]
     pub api_key: Option<String>,
 }
 

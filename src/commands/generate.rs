@@ -164,10 +164,7 @@ struct Shared {
 }
 
 fn provider_kind(name: Option<&str>) -> Result<ProviderKind, UsageError> {
-    let name = name.ok_or_else(|| {
-        UsageError("--type is required: deepseek, openai, gemini or ollama".into())
-    })?;
-    name.parse().map_err(UsageError)
+    ProviderKind::from_flag(name).map_err(UsageError)
 }
 
 fn provider_config(

@@ -8,13 +8,7 @@ use crate::cli::ModelsArgs;
 use crate::provider::{self, defaults, ProviderConfig, ProviderKind};
 
 pub fn run(args: &ModelsArgs) -> Result<Outcome> {
-    let kind: ProviderKind = args
-        .endpoint
-        .kind
-        .as_deref()
-        .ok_or_else(|| UsageError("--type is required: deepseek, openai, gemini or ollama".into()))?
-        .parse()
-        .map_err(UsageError)?;
+    let kind = ProviderKind::from_flag(args.endpoint.kind.as_deref()).map_err(UsageError)?;
     let api_key = defaults::resolve_api_key(kind, args.endpoint.api_key.clone());
     if api_key.is_none() && defaults::of(kind).needs_key {
         return Err(UsageError(defaults::missing_key_message(kind)).into());

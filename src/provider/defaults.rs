@@ -1,65 +1,18 @@
-//! The one table of per-provider defaults — base URL, model, key variables — and the key lookup.
+//! Where a provider's key comes from, and the usage messages about keys. The defaults themselves
+//! (base URL, model, key variables) are columns of the table in [`kinds`](super::kinds).
 //!
-//! Providers retire model names (DeepSeek retired `deepseek-chat`/`deepseek-reasoner` for
-//! `deepseek-flash`/`deepseek-v4-pro`; Gemini is retiring `gemini-2.5-flash`): when that happens,
-//! this table is the only place to change. Flags and `.assistant.toml` are the CLI's business; this
-//! module only knows the environment variables.
+//! Flags and `.assistant.toml` are the CLI's business; this module only knows the environment
+//! variables.
 
+use super::kinds::{specs, Spec};
 use super::ProviderKind;
-
-/// What a provider uses when the user says nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Defaults {
-    pub kind: ProviderKind,
-    pub base_url: &'static str,
-    pub model: &'static str,
-    /// Environment variables holding this provider's key, in the order they are tried
-    /// (before [`ANY_PROVIDER_KEY_VAR`]).
-    pub key_vars: &'static [&'static str],
-    pub needs_key: bool,
-}
 
 /// Holds a key for whatever `--type` is chosen; tried after the type's own variables.
 pub const ANY_PROVIDER_KEY_VAR: &str = "ASSISTANT_API_KEY";
 
-const TABLE: [Defaults; 4] = [
-    Defaults {
-        kind: ProviderKind::DeepSeek,
-        base_url: "https://api.deepseek.com",
-        model: "deepseek-flash",
-        key_vars: &["DEEPSEEK_API_KEY"],
-        needs_key: true,
-    },
-    Defaults {
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.openai.com/v1",
-        model: "gpt-5-mini",
-        key_vars: &["OPENAI_API_KEY"],
-        needs_key: true,
-    },
-    Defaults {
-        kind: ProviderKind::Gemini,
-        base_url: "https://generativelanguage.googleapis.com/v1beta",
-        model: "gemini-3-flash",
-        key_vars: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-        needs_key: true,
-    },
-    Defaults {
-        kind: ProviderKind::Ollama,
-        base_url: "http://localhost:11434/v1",
-        model: "qwen2.5-coder",
-        key_vars: &[],
-        needs_key: false,
-    },
-];
-
-pub fn of(kind: ProviderKind) -> &'static Defaults {
-    match kind {
-        ProviderKind::DeepSeek => &TABLE[0],
-        ProviderKind::OpenAi => &TABLE[1],
-        ProviderKind::Gemini => &TABLE[2],
-        ProviderKind::Ollama => &TABLE[3],
-    }
+/// What `kind` uses when the user says nothing: its row of the table.
+pub fn of(kind: ProviderKind) -> &'static Spec {
+    kind.spec()
 }
 
 /// The key to use: the `--api-key` flag, then the type's variables, then [`ANY_PROVIDER_KEY_VAR`].
@@ -87,6 +40,18 @@ pub fn resolve_api_key_with(
         .find(|key| !key.is_empty())
 }
 
+/// The `--api-key` line of `--help`: each type's variables, then [`ANY_PROVIDER_KEY_VAR`].
+pub fn api_key_help() -> String {
+    let by_type: Vec<String> = specs()
+        .filter(|spec| !spec.key_vars.is_empty())
+        .map(|spec| spec.key_vars.join(" or "))
+        .collect();
+    format!(
+        "API key; else {} by type, else {ANY_PROVIDER_KEY_VAR}. Never printed",
+        by_type.join(" / ")
+    )
+}
+
 /// The usage error for a provider that needs a key and has none.
 pub fn missing_key_message(kind: ProviderKind) -> String {
     let vars: Vec<&str> = of(kind)
@@ -104,13 +69,6 @@ pub fn missing_key_message(kind: ProviderKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_table_covers_every_kind() {
-        for kind in ProviderKind::ALL {
-            assert_eq!(of(kind).kind, kind);
-        }
-    }
 
     #[test]
     fn keys_resolve_flag_then_type_vars_then_any() {
@@ -144,6 +102,14 @@ mod tests {
         assert_eq!(
             missing_key_message(ProviderKind::Gemini),
             "no API key for gemini: pass --api-key or set GEMINI_API_KEY or GOOGLE_API_KEY or ASSISTANT_API_KEY"
+        );
+    }
+
+    #[test]
+    fn the_help_names_every_variable() {
+        assert_eq!(
+            api_key_help(),
+            "API key; else DEEPSEEK_API_KEY / OPENAI_API_KEY / GEMINI_API_KEY or GOOGLE_API_KEY by type, else ASSISTANT_API_KEY. Never printed"
         );
     }
 }

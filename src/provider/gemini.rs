@@ -185,7 +185,7 @@ impl Gemini {
 
 impl Provider for Gemini {
     fn name(&self) -> &'static str {
-        "gemini"
+        self.endpoint.kind.name()
     }
 
     fn model(&self) -> &str {

@@ -1,11 +1,12 @@
 //! Talking to LLM providers: one [`Provider`] trait, one file per wire protocol.
 //!
 //! Owns:
-//! - the two protocols, both streamed over SSE: OpenAI chat completions (`openai`: DeepSeek, OpenAI,
-//!   Ollama and any OpenAI-compatible `--base-url`) and Gemini's `streamGenerateContent` (`gemini`);
+//! - the table of provider kinds ([`kinds`]): names, aliases, which [`Protocol`] each speaks, and
+//!   its defaults; the API-key lookup ([`defaults`]);
+//! - the two protocols, both streamed over SSE: OpenAI chat completions (`openai`: every
+//!   OpenAI-compatible vendor and `--base-url`) and Gemini's `streamGenerateContent` (`gemini`);
 //! - SSE framing and the timeouts around a stream (`sse`): connect, first byte, idle between bytes,
 //!   and the whole attempt;
-//! - the table of per-provider defaults and the API-key lookup ([`defaults`]);
 //! - errors a user can act on ([`ProviderError`], `error`), classified for the retry policy, with
 //!   the API key scrubbed out of everything, echoed server bodies included;
 //! - the retry policy, the shared 429 [`Gate`](retry::Gate) and the `--rpm` limiter ([`retry`]).
@@ -17,11 +18,13 @@
 pub mod defaults;
 mod error;
 mod gemini;
+pub mod kinds;
 mod openai;
 pub mod retry;
 mod sse;
 
 pub use error::{ErrorKind, ProviderError, Reason};
+pub use kinds::ProviderKind;
 
 use std::fmt;
 use std::str::FromStr;
@@ -33,49 +36,14 @@ use serde_json::Value;
 
 use error::{describe, summarize};
 
-/// Which provider, hence which protocol, defaults and key variables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProviderKind {
-    DeepSeek,
-    OpenAi,
+/// The wire protocols a kind can speak (the `protocol` column of [`kinds`]); [`build`] picks the
+/// implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `POST {base}/chat/completions`, in this server's dialect.
+    OpenAiChat(openai::Dialect),
+    /// Gemini's `streamGenerateContent`.
     Gemini,
-    Ollama,
-}
-
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 4] = [Self::DeepSeek, Self::OpenAi, Self::Gemini, Self::Ollama];
-
-    /// The name users type after `--type` (and see in messages).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::DeepSeek => "deepseek",
-            Self::OpenAi => "openai",
-            Self::Gemini => "gemini",
-            Self::Ollama => "ollama",
-        }
-    }
-}
-
-impl fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for ProviderKind {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "deepseek" => Ok(Self::DeepSeek),
-            "openai" | "chatgpt" => Ok(Self::OpenAi),
-            "gemini" => Ok(Self::Gemini),
-            "ollama" => Ok(Self::Ollama),
-            _ => Err(format!(
-                "unknown provider type `{text}`: expected deepseek, openai (or chatgpt), gemini or ollama"
-            )),
-        }
-    }
 }
 
 /// `--thinking`: one switch over each provider's reasoning controls.
@@ -251,7 +219,7 @@ pub struct Answer {
 
 /// One provider behind one protocol. Implementations are cheap to share across tasks.
 pub trait Provider: Send + Sync {
-    /// The `--type` name: "deepseek", "openai", "gemini", "ollama".
+    /// The `--type` name of its kind.
     fn name(&self) -> &'static str;
     /// The model requests go to (the user's or the default).
     fn model(&self) -> &str;
@@ -264,9 +232,9 @@ pub trait Provider: Send + Sync {
 /// The provider `config` describes. Fails before any request when the provider needs a key and
 /// none was given, or when the base URL is unusable.
 pub fn build(config: ProviderConfig) -> Result<Box<dyn Provider>, ProviderError> {
-    let table = defaults::of(config.kind);
+    let spec = defaults::of(config.kind);
     let key = Secret::new(config.api_key.clone());
-    if table.needs_key && key.expose().is_none() {
+    if spec.needs_key && key.expose().is_none() {
         return Err(ProviderError::new(
             Reason::Config,
             defaults::missing_key_message(config.kind),
@@ -275,7 +243,7 @@ pub fn build(config: ProviderConfig) -> Result<Box<dyn Provider>, ProviderError>
     let base_url = base_url(&config, &key)?;
     let model = match config.model.as_deref().map(str::trim) {
         Some(model) if !model.is_empty() => model.to_string(),
-        _ => table.model.to_string(),
+        _ => spec.model.to_string(),
     };
     let client = reqwest::Client::builder()
         .connect_timeout(config.timeouts.connect)
@@ -299,9 +267,9 @@ pub fn build(config: ProviderConfig) -> Result<Box<dyn Provider>, ProviderError>
             ..config
         },
     };
-    Ok(match endpoint.kind {
-        ProviderKind::Gemini => Box::new(gemini::Gemini::new(endpoint)),
-        _ => Box::new(openai::OpenAiCompatible::new(endpoint)),
+    Ok(match spec.protocol {
+        Protocol::OpenAiChat(dialect) => Box::new(openai::OpenAiCompatible::new(endpoint, dialect)),
+        Protocol::Gemini => Box::new(gemini::Gemini::new(endpoint)),
     })
 }
 
@@ -484,11 +452,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_parse_with_alias() {
-        assert_eq!("chatgpt".parse::<ProviderKind>(), Ok(ProviderKind::OpenAi));
-        assert_eq!(" Gemini ".parse::<ProviderKind>(), Ok(ProviderKind::Gemini));
-        assert!("claude".parse::<ProviderKind>().is_err());
-        assert_eq!("high".parse::<Thinking>(), Ok(Thinking::High));
+    fn thinking_levels_parse() {
+        assert_eq!(" High ".parse::<Thinking>(), Ok(Thinking::High));
+        assert!("max".parse::<Thinking>().is_err());
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! OpenAI-compatible chat completions: DeepSeek, OpenAI, Ollama, llama.cpp's server, and anything
 //! else behind `--base-url` that speaks `POST {base}/chat/completions` with `stream: true`.
 //!
-//! Differences between servers handled here: OpenAI takes `max_completion_tokens`, the others
-//! `max_tokens`; thinking is DeepSeek's `thinking: {type}` plus `reasoning_effort`, and plain
-//! `reasoning_effort` elsewhere (OpenAI's lowest is "minimal", Ollama's and llama.cpp's off is "none");
-//! reasoning arrives as `reasoning_content` (DeepSeek, llama.cpp) or `reasoning` (Ollama, vLLM);
+//! Differences between servers in what they accept are a kind's [`Dialect`], a column of the table in
+//! `kinds`: the field capping the answer's tokens (OpenAI's `max_completion_tokens`, elsewhere
+//! `max_tokens`) and how thinking is said (DeepSeek's `thinking: {type}` plus `reasoning_effort`, or
+//! plain `reasoning_effort`, whose off is OpenAI's lowest, "minimal", or "none" for Ollama and
+//! llama.cpp). Differences in what they send are handled here for all: reasoning arrives as `reasoning_content` (DeepSeek, llama.cpp) or `reasoning` (Ollama, vLLM);
 //! cached prompt tokens as `prompt_tokens_details.cached_tokens` or DeepSeek's `prompt_cache_hit_tokens`.
 //! Unknown fields (`timings`, `system_fingerprint`, …) are ignored.
 
@@ -13,17 +14,43 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    sse, Answer, Endpoint, Message, Origin, Provider, ProviderError, ProviderKind, Reason, Role,
-    Thinking, Usage,
+    sse, Answer, Endpoint, Message, Origin, Provider, ProviderError, Reason, Role, Thinking, Usage,
 };
+
+/// What one OpenAI-compatible server accepts beyond the common request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// The request field capping the answer's tokens (`--max-tokens`).
+    pub max_tokens_field: &'static str,
+    /// How `--thinking` is said.
+    pub thinking: ThinkingStyle,
+}
+
+impl Dialect {
+    /// What most servers take (Ollama, llama.cpp, vLLM).
+    pub const PLAIN: Dialect = Dialect {
+        max_tokens_field: "max_tokens",
+        thinking: ThinkingStyle::Effort { off: "none" },
+    };
+}
+
+/// How a server is told to think more, less or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThinkingStyle {
+    /// DeepSeek's `thinking: {type: enabled|disabled}`, with `reasoning_effort` when enabled.
+    Switch,
+    /// `reasoning_effort` alone; `off` is the value for `--thinking off`.
+    Effort { off: &'static str },
+}
 
 pub(super) struct OpenAiCompatible {
     endpoint: Endpoint,
+    dialect: Dialect,
 }
 
 impl OpenAiCompatible {
-    pub(super) fn new(endpoint: Endpoint) -> Self {
-        Self { endpoint }
+    pub(super) fn new(endpoint: Endpoint, dialect: Dialect) -> Self {
+        Self { endpoint, dialect }
     }
 
     fn request_body(&self, messages: &[Message]) -> Value {
@@ -47,25 +74,20 @@ impl OpenAiCompatible {
             body["temperature"] = json!(temperature);
         }
         if let Some(max_tokens) = config.max_tokens {
-            let field = match self.endpoint.kind {
-                ProviderKind::OpenAi => "max_completion_tokens",
-                _ => "max_tokens",
-            };
-            body[field] = json!(max_tokens);
+            body[self.dialect.max_tokens_field] = json!(max_tokens);
         }
         if let Some(thinking) = config.thinking {
-            match (self.endpoint.kind, thinking) {
-                (ProviderKind::DeepSeek, Thinking::Off) => {
+            match (self.dialect.thinking, thinking) {
+                (ThinkingStyle::Switch, Thinking::Off) => {
                     body["thinking"] = json!({ "type": "disabled" });
                 }
-                (ProviderKind::DeepSeek, level) => {
+                (ThinkingStyle::Switch, level) => {
                     body["thinking"] = json!({ "type": "enabled" });
                     body["reasoning_effort"] = json!(effort(level, "low"));
                 }
-                (ProviderKind::OpenAi, level) => {
-                    body["reasoning_effort"] = json!(effort(level, "minimal"))
+                (ThinkingStyle::Effort { off }, level) => {
+                    body["reasoning_effort"] = json!(effort(level, off))
                 }
-                (_, level) => body["reasoning_effort"] = json!(effort(level, "none")),
             }
         }
         body
