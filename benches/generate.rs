@@ -25,8 +25,9 @@
 //! 3. `rss`: 1,000 jobs with instant answers at concurrency 50: peak RSS.
 //!
 //! Peak RSS is that of the `assistant` child alone: as in `benches/scan.rs`, a fresh small copy of this
-//! program (`--measure-child`) spawns it and reaps it with `wait4` (a child spawned straight from this
-//! process, which hosts the fake server, would inherit this process's high-water mark).
+//! program (`--measure-child`, `benches/support/measure.rs`) spawns it and reaps it with `wait4` (a child
+//! spawned straight from this process, which hosts the fake server, would inherit this process's
+//! high-water mark).
 //!
 //! Options: `--jobs N` (the latency part's N), `--only latency|rate|rss`; `ASSISTANT_BIN` times another
 //! build of the binary. Each target prints PASS or FAIL; the exit status is 0 either way.
@@ -36,17 +37,20 @@ mod fake_llm;
 
 #[path = "support/measure.rs"]
 mod measure;
-use measure::{measure_child, MEASURE_FLAG};
+#[path = "support/options.rs"]
+mod options;
+#[path = "support/report.rs"]
+mod report;
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use fake_llm::{Behaviour, FakeLlm, Recorded, Reply, Script};
+use measure::{measure, Run};
+use options::{assistant_bin, Args};
 use regex::Regex;
+use report::verdict;
 use serde_json::Value;
 
 const DEFAULT_JOBS: usize = 200;
@@ -83,26 +87,16 @@ struct Options {
     only: Option<Part>,
 }
 
-fn options() -> Result<Options, String> {
+fn read_options() -> Result<Options, String> {
     let mut opts = Options {
         jobs: DEFAULT_JOBS,
         only: None,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |flag: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+    let mut args = Args::from_env();
+    while let Some(flag) = args.next_flag() {
         match flag.as_str() {
             "--jobs" => {
-                let v = value("--jobs")?;
+                let v = args.value("--jobs")?;
                 opts.jobs = v
                     .parse::<usize>()
                     .ok()
@@ -110,7 +104,7 @@ fn options() -> Result<Options, String> {
                     .ok_or_else(|| format!("--jobs {v:?}: not a positive number"))?;
             }
             "--only" => {
-                opts.only = Some(match value("--only")?.as_str() {
+                opts.only = Some(match args.value("--only")?.as_str() {
                     "latency" => Part::Latency,
                     "rate" => Part::Rate,
                     "rss" => Part::Rss,
@@ -230,76 +224,6 @@ fn instant() -> Reply {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Measuring one child (the approach of benches/scan.rs)
-
-struct Run {
-    wall: Duration,
-    max_rss_kib: u64,
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-/// Runs `program args` in `cwd` once and measures it: wall time and the peak RSS of that child alone.
-///
-/// Linux carries the peak RSS of the process that forked a child into that child's `ru_maxrss`, so a
-/// fresh, small copy of this program (`--measure-child`) spawns the measured program, reaps it with
-/// `wait4`, times it, and writes `wall_ns max_rss_kib exit_code` to a report file.
-fn measure(program: &Path, args: &[String], cwd: &Path) -> std::io::Result<Run> {
-    let mut out = tempfile::tempfile()?;
-    let mut err = tempfile::tempfile()?;
-    let report = tempfile::NamedTempFile::new()?;
-    let mut command = Command::new(std::env::current_exe()?);
-    for var in [
-        "DEEPSEEK_API_KEY",
-        "OPENAI_API_KEY",
-        "GEMINI_API_KEY",
-        "GOOGLE_API_KEY",
-        "ASSISTANT_API_KEY",
-        "ASSISTANT_MODEL",
-    ] {
-        command.env_remove(var);
-    }
-    let status = command
-        .env("NO_COLOR", "1")
-        .current_dir(cwd)
-        .arg(MEASURE_FLAG)
-        .arg(report.path())
-        .arg(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(out.try_clone()?)
-        .stderr(err.try_clone()?)
-        .status()?;
-    let text = std::fs::read_to_string(report.path())?;
-    let fields: Vec<u64> = text
-        .split_whitespace()
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let read_all = |f: &mut File| -> std::io::Result<Vec<u8>> {
-        f.seek(SeekFrom::Start(0))?;
-        let mut v = Vec::new();
-        f.read_to_end(&mut v)?;
-        Ok(v)
-    };
-    let stderr = read_all(&mut err)?;
-    let &[wall_ns, max_rss_kib, code] = fields.as_slice() else {
-        return Err(std::io::Error::other(format!(
-            "measuring {} failed ({status}): {}",
-            program.display(),
-            String::from_utf8_lossy(&stderr).trim()
-        )));
-    };
-    Ok(Run {
-        wall: Duration::from_nanos(wall_ns),
-        max_rss_kib,
-        code: code as i32,
-        stdout: read_all(&mut out)?,
-        stderr,
-    })
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // One generate run
 
 /// What one `assistant generate` run did.
@@ -341,7 +265,21 @@ fn generate(
     if let Some(rpm) = rpm {
         args.extend(["--rpm".to_string(), rpm.to_string()]);
     }
-    let run = measure(bin, &args, dir.path()).map_err(|e| e.to_string())?;
+    // In the project, with no key or model of this environment's and no colour in what it prints.
+    let run = measure(bin, &args, |command| {
+        for var in [
+            "DEEPSEEK_API_KEY",
+            "OPENAI_API_KEY",
+            "GEMINI_API_KEY",
+            "GOOGLE_API_KEY",
+            "ASSISTANT_API_KEY",
+            "ASSISTANT_MODEL",
+        ] {
+            command.env_remove(var);
+        }
+        command.env("NO_COLOR", "1").current_dir(dir.path());
+    })
+    .map_err(|e| e.to_string())?;
     let (mut succeeded, mut failed, mut retried, mut attempts) = (0, 0, 0, 0);
     let (mut job_seconds, mut first_error) = (0.0, None);
     for line in String::from_utf8_lossy(&run.stdout).lines() {
@@ -386,14 +324,6 @@ fn generate(
 
 // ---------------------------------------------------------------------------------------------------------
 // The parts
-
-fn verdict(pass: bool) -> &'static str {
-    if pass {
-        "PASS"
-    } else {
-        "FAIL"
-    }
-}
 
 fn mb(kib: u64) -> f64 {
     kib as f64 / 1024.0
@@ -508,20 +438,9 @@ fn rss(bin: &Path) -> Result<bool, String> {
 }
 
 fn main() {
-    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if raw.get(1).is_some_and(|a| a == MEASURE_FLAG) {
-        std::process::exit(measure_child(&raw[2..]));
-    }
-    let opts = match options() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("generate-bench: {e}");
-            std::process::exit(2);
-        }
-    };
-    let bin = std::env::var_os("ASSISTANT_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_assistant")));
+    measure::serve_if_measurer();
+    let opts = options::or_exit(read_options(), "generate-bench");
+    let bin = assistant_bin();
     println!("binary: {}", bin.display());
     let wanted = |part| opts.only.is_none_or(|only| only == part);
     let mut results = Vec::new();

@@ -23,11 +23,22 @@
 //!
 //! Options: `--files N`, `--runs N`, `--strict`; `ASSISTANT_BIN` times another build of the binary.
 
+#[path = "support/options.rs"]
+mod options;
+#[path = "support/report.rs"]
+mod report;
+#[path = "support/rng.rs"]
+mod rng;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use options::{assistant_bin, Args};
+use report::{secs, verdict, wall_list};
+use rng::Rng;
 
 const SEED: u64 = 0x5EED_0006_5CA1_AB1E;
 const DEFAULT_FILES: usize = 10_000;
@@ -41,22 +52,17 @@ struct Options {
     strict: bool,
 }
 
-fn options() -> Result<Options, String> {
+fn read_options() -> Result<Options, String> {
     let mut options = Options {
         files: DEFAULT_FILES,
         runs: 3,
         strict: false,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut number = |name: &str| -> Result<usize, String> {
-            args.next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("{name} needs a number"))
-        };
-        match arg.as_str() {
-            "--files" => options.files = number("--files")?.max(1),
-            "--runs" => options.runs = number("--runs")?.max(1),
+    let mut args = Args::from_env();
+    while let Some(flag) = args.next_flag() {
+        match flag.as_str() {
+            "--files" => options.files = args.number("--files")?.max(1),
+            "--runs" => options.runs = args.number("--runs")?.max(1),
             "--strict" => options.strict = true,
             // cargo bench passes `--bench` to every bench program.
             "--bench" => {}
@@ -64,26 +70,6 @@ fn options() -> Result<Options, String> {
         }
     }
     Ok(options)
-}
-
-/// xorshift64*: small, fast, and the same tree on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
 }
 
 /// A stub the tree holds: where `scan` must report it.
@@ -354,7 +340,7 @@ impl Source {
 }
 
 fn generate(root: &Path, files: usize) -> std::io::Result<Tree> {
-    let mut rng = Rng(SEED);
+    let mut rng = Rng::from_state(SEED);
     let mut tree = Tree {
         read: Vec::new(),
         bytes: 0,
@@ -492,21 +478,9 @@ fn found(stdout: &[u8], root: &Path) -> BTreeSet<Planted> {
         .collect()
 }
 
-fn secs(d: Duration) -> String {
-    format!("{:.3} s", d.as_secs_f64())
-}
-
 fn main() {
-    let opts = match options() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("scan_rust bench: {e}");
-            std::process::exit(2);
-        }
-    };
-    let bin = std::env::var_os("ASSISTANT_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_assistant")));
+    let opts = options::or_exit(read_options(), "scan_rust bench");
+    let bin = assistant_bin();
     let temp = match tempfile::Builder::new()
         .prefix("scan-rust-bench-")
         .tempdir()
@@ -562,11 +536,7 @@ fn main() {
     println!(
         "assistant scan TREE --format json   (warm cache, best of {}: {})",
         walls.len(),
-        walls
-            .iter()
-            .map(|w| format!("{:.3}", w.as_secs_f64()))
-            .collect::<Vec<_>>()
-            .join(" ")
+        wall_list(&walls)
     );
     println!("  wall        {}", secs(scan_wall));
     println!(
@@ -604,13 +574,10 @@ fn main() {
     println!("targets");
     let exact = missing.is_empty() && unexpected.is_empty();
     let fast = ratio_all >= TARGET_RATIO;
-    println!(
-        "  {}  found == planted, nothing else",
-        if exact { "PASS" } else { "FAIL" }
-    );
+    println!("  {}  found == planted, nothing else", verdict(exact));
     println!(
         "  {}  scan >= {TARGET_RATIO}x faster than parsing every file with syn ({ratio_all:.1}x)",
-        if fast { "PASS" } else { "FAIL" }
+        verdict(fast)
     );
     if opts.strict && !(exact && fast) {
         std::process::exit(1);

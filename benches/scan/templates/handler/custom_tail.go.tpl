@@ -1,0 +1,4 @@
+
+    return &$A.$NReply{Total: total}, nil
+}
+

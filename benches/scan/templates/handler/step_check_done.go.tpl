@@ -1,0 +1,6 @@
+
+    select {
+    case <-ctx.Done():
+        return nil, ctx.Err()
+    default:
+    }

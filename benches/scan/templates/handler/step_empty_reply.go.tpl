@@ -1,0 +1,4 @@
+
+    if len(records) == 0 {
+        return &$A.$NReply{}, nil
+    }
