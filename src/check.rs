@@ -19,7 +19,6 @@ mod dialect;
 mod rust;
 
 use std::fmt;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::lang::go::decls::{self, Decl, GoFile};
@@ -267,13 +266,6 @@ fn oversized(blocks: &[Block]) -> Option<Problem> {
         blocks: blocks.len(),
         largest,
     })
-}
-
-/// Keeps a rejected answer where a user can look at it: `FILE.assistant.rejected`, written atomically.
-pub fn save_rejected(answer: &str, source_path: &Path) -> io::Result<PathBuf> {
-    let path = crate::sidecar::rejected_path(source_path);
-    crate::sidecar::write_atomic(&path, answer)?;
-    Ok(path)
 }
 
 /// LF line endings, no BOM.
@@ -1253,14 +1245,5 @@ func (d *couponDao) MarkUsed(ctx context.Context, id uint64) (bool, error) { ret
         assert_eq!(strip_reasoning("a<think>b</think>c"), "ac");
         assert_eq!(strip_reasoning("a<THINK>b"), "a");
         assert_eq!(strip_reasoning("reasoning…</think>code"), "code");
-    }
-
-    #[test]
-    fn rejected_answers_are_kept_beside_the_source() {
-        let dir = tempfile::tempdir().unwrap();
-        let source = dir.path().join("coupon.go");
-        let path = save_rejected("raw answer", &source).unwrap();
-        assert_eq!(path, dir.path().join("coupon.go.assistant.rejected"));
-        assert_eq!(std::fs::read_to_string(path).unwrap(), "raw answer");
     }
 }
