@@ -43,7 +43,7 @@ pub enum ConfigError {
 /// The nearest `.assistant.toml` at or above `start`, parsed. `prompts` is made relative to the file's
 /// folder, where its author meant it.
 pub fn find(start: &Path) -> Result<Option<(PathBuf, FileConfig)>, ConfigError> {
-    let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    let start = crate::fsx::absolute(start);
     let Some(path) = start
         .ancestors()
         .map(|dir| dir.join(FILE_NAME))

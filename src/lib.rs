@@ -7,13 +7,16 @@
 //!  paths ─► scan ─► plan ─► prompt ─► ask ─► check ─► sidecar          merge (reads sidecars, edits sources)
 //! ```
 //!
-//! The binary (`src/main.rs`) only parses flags and calls [`commands`].
+//! What the tool does to files whatever they hold (atomic writes, backups) is [`fsx`]'s. The binary
+//! (`src/main.rs`) only parses flags and calls [`commands`].
 
+pub mod ask;
 pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod fsx;
 pub mod lang;
 pub mod merge;
 pub mod plan;

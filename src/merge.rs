@@ -13,14 +13,15 @@
 mod format;
 
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use ignore::WalkBuilder;
 
+use crate::fsx::{self, StagedWrite};
 use crate::lang::Lang;
 use crate::scan::{Target, Warning};
-use crate::sidecar::{self, StagedWrite, EXTENSION, REJECTED_EXTENSION};
+use crate::sidecar::{self, EXTENSION, REJECTED_EXTENSION};
 use format::format_like_source;
 
 /// Folder names never entered when looking for sidecars (hidden folders are skipped too).
@@ -259,7 +260,7 @@ pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
             // Through a symbolic link, the file it points to is replaced, not the link.
             let destination =
                 std::fs::canonicalize(&plan.source).unwrap_or_else(|_| plan.source.clone());
-            sidecar::stage(&destination, &plan.merged).map_err(|source| WriteError::Stage {
+            fsx::stage(&destination, &plan.merged).map_err(|source| WriteError::Stage {
                 path: plan.source.clone(),
                 source,
             })
@@ -267,7 +268,7 @@ pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
         .collect::<Result<Vec<StagedWrite>, WriteError>>()?;
     let backup = backup_folder();
     for plan in plans {
-        back_up(&plan.source, &backup).map_err(|source| WriteError::Backup {
+        fsx::back_up(&plan.source, &backup).map_err(|source| WriteError::Backup {
             path: plan.source.clone(),
             backup: backup.clone(),
             source,
@@ -288,20 +289,6 @@ pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
 fn backup_folder() -> PathBuf {
     let stamp = sidecar::rfc3339(SystemTime::now()).replace([':', '-'], "");
     std::env::temp_dir().join(format!("assistant-backup-{stamp}-{}", std::process::id()))
-}
-
-/// Copies `source` into `backup` under its absolute path (`/w/p/a.go` → `BACKUP/w/p/a.go`).
-fn back_up(source: &Path, backup: &Path) -> io::Result<()> {
-    let absolute = std::fs::canonicalize(source)?;
-    let relative: PathBuf = absolute
-        .components()
-        .filter(|c| matches!(c, Component::Normal(_)))
-        .collect();
-    let copy = backup.join(relative);
-    if let Some(parent) = copy.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::copy(source, &copy).map(drop)
 }
 
 #[cfg(test)]

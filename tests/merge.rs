@@ -97,7 +97,7 @@ impl Project {
             let source = fs::read_to_string(&part.path).unwrap();
             let content =
                 sidecar::compose(&part.path, &source, std::slice::from_ref(part), &meta).unwrap();
-            sidecar::write_atomic(&sidecar::sidecar_path(&part.path), &content).unwrap();
+            assistant::fsx::write_atomic(&sidecar::sidecar_path(&part.path), &content).unwrap();
         }
     }
 

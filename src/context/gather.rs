@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::proto::{ProtoContext, ProtoIndex};
+use crate::fsx::absolute;
 use crate::lang::context::relative_name;
 use crate::lang::{Definition, Lang, OtherFunctions, ProjectFiles, SpongeContext};
 use crate::plan::Job;
@@ -132,11 +133,6 @@ fn load_project_files(root: &Path, lang: Lang) -> ProjectFiles {
     let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
     files.sort();
     ProjectFiles { files }
-}
-
-/// `path` made absolute against the working folder (as it stands when that fails).
-pub fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The nearest folder above `file` holding one of its language's project files (`go.mod`,

@@ -213,10 +213,7 @@ fn answers_that_pass() {
             !checked[0].code.contains('\r') && !checked[0].code.contains('\u{feff}'),
             "{what}"
         );
-        assert!(
-            go().parses(&checked[0].code),
-            "{what}"
-        );
+        assert!(go().parses(&checked[0].code), "{what}");
         if files == 2 {
             assert_eq!(
                 checked[1].path,

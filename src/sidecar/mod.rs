@@ -4,18 +4,24 @@
 //! model, time, the source's SHA-256 at generation time, the functions it implements) in `//` lines, a
 //! blank line, then the code — Go: the package clause, the import block and the declarations; Rust:
 //! `use` items and the items, functions inside their `impl`/`trait`/`mod` blocks. This module owns
-//! that format, the names (`FILE.assistant`, `FILE.assistant.rejected`), atomic writes and the
-//! freshness test. Merging a sidecar into its source belongs to `crate::merge`.
+//! that format, the names (`FILE.assistant`, `FILE.assistant.rejected`), keeping rejected answers, the
+//! freshness test, and [`Landing`]: writing a file's sidecar once all its jobs have ended. How files
+//! are written (atomically) belongs to `crate::fsx`; merging a sidecar into its source to
+//! `crate::merge`.
+
+mod landing;
 
 use std::fmt::Write as _;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use tempfile::NamedTempFile;
 
+use crate::fsx;
 use crate::lang::{CheckedFile, Lang, MergeError};
+
+pub use landing::{LandError, Landing};
 
 /// What a sidecar's file name adds to its source's.
 pub const EXTENSION: &str = "assistant";
@@ -63,12 +69,12 @@ pub enum SidecarError {
 
 /// `coupon.go` → `coupon.go.assistant`
 pub fn sidecar_path(source_path: &Path) -> PathBuf {
-    with_suffix(source_path, EXTENSION)
+    fsx::with_suffix(source_path, EXTENSION)
 }
 
 /// `coupon.go` → `coupon.go.assistant.rejected`
 pub fn rejected_path(source_path: &Path) -> PathBuf {
-    with_suffix(source_path, REJECTED_EXTENSION)
+    fsx::with_suffix(source_path, REJECTED_EXTENSION)
 }
 
 /// `coupon.go.assistant` → `coupon.go`; `None` for a path that is not a sidecar's.
@@ -76,13 +82,6 @@ pub fn source_path_of(sidecar_path: &Path) -> Option<PathBuf> {
     let name = sidecar_path.file_name()?.to_str()?;
     let source = name.strip_suffix(&format!(".{EXTENSION}"))?;
     (!source.is_empty()).then(|| sidecar_path.with_file_name(source))
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".");
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// Lowercase hex SHA-256.
@@ -143,13 +142,6 @@ pub fn compose(
         out.push('\n');
     }
     Ok(out)
-}
-
-/// Keeps a rejected answer where a user can look at it: `FILE.assistant.rejected`, written atomically.
-pub fn save_rejected(answer: &str, source_path: &Path) -> io::Result<PathBuf> {
-    let path = rejected_path(source_path);
-    write_atomic(&path, answer)?;
-    Ok(path)
 }
 
 /// The text of a header line: a line comment of any known language.
@@ -221,65 +213,11 @@ pub fn is_fresh(source_path: &Path, source_text: &str, stub_identities: &[String
             .all(|stub| sidecar.functions.contains(stub))
 }
 
-/// A file written next to its destination, waiting to replace it: [`StagedWrite::commit`] renames it
-/// into place; dropping it removes it. Staging every file first lets a caller find out that a folder is
-/// not writable before anything is replaced.
-#[derive(Debug)]
-pub struct StagedWrite {
-    file: NamedTempFile,
-    destination: PathBuf,
-}
-
-impl StagedWrite {
-    pub fn destination(&self) -> &Path {
-        &self.destination
-    }
-
-    /// Renames the staged file over its destination (atomic on the same file system).
-    pub fn commit(self) -> io::Result<()> {
-        self.file
-            .persist(&self.destination)
-            .map(drop)
-            .map_err(|e| e.error)
-    }
-}
-
-/// Writes `content` to a temporary file in `path`'s folder, with the permissions of the file it will
-/// replace (or, for a new file, those any new file of the user gets: 0666 less the umask — temporary
-/// files alone would be private).
-pub fn stage(path: &Path, content: &str) -> io::Result<StagedWrite> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let replaced = match std::fs::metadata(path) {
-        Ok(existing) => Some(existing.permissions()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".assistant-").suffix(".tmp");
-    #[cfg(unix)]
-    if replaced.is_none() {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut file = builder.tempfile_in(folder)?;
-    file.write_all(content.as_bytes())?;
-    if let Some(permissions) = replaced {
-        file.as_file().set_permissions(permissions)?;
-    }
-    file.as_file().sync_all()?;
-    Ok(StagedWrite {
-        file,
-        destination: path.to_path_buf(),
-    })
-}
-
-/// Writes `content` to `path` through a temporary file in the same folder and a rename: readers see the
-/// old file or the new one, never half a file; on error nothing is left behind.
-pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
-    stage(path, content)?.commit()
+/// Keeps a rejected answer where a user can look at it: `FILE.assistant.rejected`, written atomically.
+pub fn save_rejected(answer: &str, source_path: &Path) -> io::Result<PathBuf> {
+    let path = rejected_path(source_path);
+    fsx::write_atomic(&path, answer)?;
+    Ok(path)
 }
 
 /// `2026-05-01T10:00:00Z`
@@ -408,7 +346,7 @@ mod tests {
             &meta(),
         )
         .unwrap();
-        write_atomic(&sidecar_path(&source), &content).unwrap();
+        fsx::write_atomic(&sidecar_path(&source), &content).unwrap();
         assert!(is_fresh(&source, text, &["A".into()]));
         assert!(!is_fresh(&source, text, &["A".into(), "B".into()]));
         assert!(!is_fresh(&source, "package p // edited\n", &["A".into()]));
@@ -416,31 +354,11 @@ mod tests {
     }
 
     #[test]
-    fn atomic_write_leaves_no_temporary_file() {
+    fn rejected_answers_are_kept_beside_the_source() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.go.assistant");
-        write_atomic(&path, "one").unwrap();
-        write_atomic(&path, "two").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
-        assert!(write_atomic(&dir.path().join("no/such/dir/x"), "three").is_err());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn staged_write_keeps_the_replaced_file_permissions() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("run.sh");
-        std::fs::write(&path, "old").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o751)).unwrap();
-        write_atomic(&path, "new").unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o751);
+        let source = dir.path().join("coupon.go");
+        let path = save_rejected("raw answer", &source).unwrap();
+        assert_eq!(path, dir.path().join("coupon.go.assistant.rejected"));
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "raw answer");
     }
 }

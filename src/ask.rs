@@ -1,0 +1,327 @@
+//! The ask stage: one job's conversation with the model — ask, check the answer, and when the check
+//! fails ask once more in the same conversation with the problems listed.
+//!
+//! Retries of failed requests (and the shared rate-limit gate) belong to `crate::provider::retry`;
+//! judging an answer to `crate::check`; where a rejected answer is kept, writing sidecars and reporting
+//! to the callers, which pass hooks for the first and act on [`Answered`] for the rest.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::check::{self, CheckedFile, DependentFile, Expected, Problems, TargetFile};
+use crate::context::gather::JobContext;
+use crate::lang::Markers;
+use crate::plan::Job;
+use crate::prompt::{Prompt, Templates};
+use crate::provider::retry::{ask_with_retries_observed, Failed, Gate, RetryPolicy, Retrying};
+use crate::provider::{Message, Provider, Usage};
+
+/// What every job asks through: the model, how to retry, and the repair prompt's template.
+#[derive(Clone)]
+pub struct Asker {
+    pub provider: Arc<dyn Provider>,
+    pub policy: RetryPolicy,
+    /// Shared by all jobs: the request rate and a 429's hold.
+    pub gate: Gate,
+    pub templates: Arc<Templates>,
+}
+
+/// How a job's conversation ended.
+#[derive(Debug)]
+pub struct Answered {
+    /// The checked code (the target's first, then the dependent's), or why the job failed.
+    pub result: Result<Vec<CheckedFile>, JobError>,
+    /// Requests sent, retries included, over both rounds.
+    pub attempts: u32,
+    /// Tokens of every answer received.
+    pub usage: Usage,
+}
+
+/// Why a job produced no code. The text is what users see (`job_failed.error`, the text report).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The provider did not answer: retries ran out, or the error could not pass.
+    #[error(transparent)]
+    Provider(#[from] Failed),
+    /// The repaired answer still failed the check.
+    #[error("the answer failed the check twice: {problems}{}", kept_note(.kept))]
+    Rejected {
+        problems: Problems,
+        /// Where the rejected answer was kept, when it could be.
+        kept: Option<PathBuf>,
+    },
+}
+
+fn kept_note(kept: &Option<PathBuf>) -> String {
+    kept.as_ref()
+        .map(|path| format!("; the answer is kept in {}", path.display()))
+        .unwrap_or_default()
+}
+
+/// What the check expects of `job`'s answer: its stubs, and the file it may extend (sponge's dao file,
+/// as the context found it).
+pub fn expected(job: &Job, context: &JobContext, markers: &Markers) -> Expected {
+    Expected {
+        target: TargetFile {
+            name: context.file.name.clone(),
+            path: job.file.path.clone(),
+            source: job.file.source.clone(),
+            stubs: job.stubs.clone(),
+        },
+        dependent: context
+            .file
+            .sponge
+            .as_ref()
+            .and_then(|s| s.dao.as_ref())
+            .map(|dao| DependentFile {
+                name: dao.name.clone(),
+                path: dao.path.clone(),
+                source: dao.source.clone(),
+            }),
+        markers: markers.clone(),
+    }
+}
+
+/// Asks `prompt`, checks the answer against `expected`, and on a failed check asks once more with the
+/// problems. `on_retry` hears of each retry before its wait; `keep_rejected` is handed an answer that
+/// failed twice and says where it kept it.
+pub async fn ask_and_check(
+    asker: &Asker,
+    prompt: &Prompt,
+    expected: &Expected,
+    on_retry: impl FnMut(&Retrying<'_>) + Send,
+    keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
+) -> Answered {
+    let mut talk = Conversation {
+        asker,
+        messages: vec![
+            Message::system(prompt.system.clone()),
+            Message::user(prompt.user.clone()),
+        ],
+        on_retry,
+        attempts: 0,
+        usage: Usage::default(),
+    };
+    let result = converse(&mut talk, prompt, expected, keep_rejected).await;
+    Answered {
+        result,
+        attempts: talk.attempts,
+        usage: talk.usage,
+    }
+}
+
+async fn converse<R: FnMut(&Retrying<'_>) + Send>(
+    talk: &mut Conversation<'_, R>,
+    prompt: &Prompt,
+    expected: &Expected,
+    keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
+) -> Result<Vec<CheckedFile>, JobError> {
+    let answer = talk.ask().await?;
+    let problems = match check::check(&answer, expected) {
+        Ok(checked) => return Ok(checked),
+        Err(problems) => problems,
+    };
+    // A repair template that fails to render must not cost the second chance: send the bare list.
+    let repair = talk
+        .asker
+        .templates
+        .repair(prompt.lang, &problems.repair_prompt())
+        .unwrap_or_else(|_| problems.repair_prompt());
+    talk.messages.push(Message::assistant(answer));
+    talk.messages.push(Message::user(repair));
+    let answer = talk.ask().await?;
+    check::check(&answer, expected).map_err(|problems| JobError::Rejected {
+        problems,
+        kept: keep_rejected(&answer),
+    })
+}
+
+/// The messages so far, and what asking has cost.
+struct Conversation<'a, R> {
+    asker: &'a Asker,
+    messages: Vec<Message>,
+    on_retry: R,
+    attempts: u32,
+    usage: Usage,
+}
+
+impl<R: FnMut(&Retrying<'_>) + Send> Conversation<'_, R> {
+    /// Sends the messages (with retries); returns the answer's text.
+    async fn ask(&mut self) -> Result<String, Failed> {
+        let asked = ask_with_retries_observed(
+            self.asker.provider.as_ref(),
+            &self.messages,
+            &self.asker.policy,
+            &self.asker.gate,
+            &mut self.on_retry,
+        )
+        .await;
+        match asked {
+            Ok(asked) => {
+                self.attempts += asked.attempts;
+                self.usage += asked.answer.usage;
+                Ok(asked.answer.text)
+            }
+            Err(failed) => {
+                self.attempts += failed.attempts;
+                Err(failed)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use futures_util::future::BoxFuture;
+
+    use super::*;
+    use crate::lang::Lang;
+    use crate::prompt::PromptLang;
+    use crate::provider::{Answer, ProviderError, Reason};
+
+    const SOURCE: &str =
+        "package p\n\n// F returns 1.\nfunc F() int {\n\tpanic(\"implement me\")\n}\n";
+
+    /// Answers from a script, one per request; remembers how many messages each request carried.
+    struct Scripted {
+        answers: Mutex<VecDeque<Result<String, ProviderError>>>,
+        sent: Mutex<Vec<usize>>,
+    }
+
+    impl Provider for Scripted {
+        fn name(&self) -> &'static str {
+            "scripted"
+        }
+        fn model(&self) -> &str {
+            "m"
+        }
+        fn chat<'a>(
+            &'a self,
+            messages: &'a [Message],
+        ) -> BoxFuture<'a, Result<Answer, ProviderError>> {
+            self.sent.lock().unwrap().push(messages.len());
+            let next = self.answers.lock().unwrap().pop_front();
+            Box::pin(async move {
+                let text =
+                    next.unwrap_or_else(|| Err(ProviderError::new(Reason::Config, "done")))?;
+                Ok(Answer {
+                    text,
+                    reasoning: String::new(),
+                    usage: Usage {
+                        prompt_tokens: 10,
+                        completion_tokens: 5,
+                        ..Usage::default()
+                    },
+                })
+            })
+        }
+        fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+    }
+
+    struct Run {
+        answered: Answered,
+        sent: Vec<usize>,
+        kept: Option<String>,
+    }
+
+    async fn run(answers: Vec<Result<&str, ProviderError>>) -> Run {
+        let provider = Arc::new(Scripted {
+            answers: Mutex::new(answers.into_iter().map(|a| a.map(String::from)).collect()),
+            sent: Mutex::new(Vec::new()),
+        });
+        let (templates, _) = Templates::load(None).unwrap();
+        let asker = Asker {
+            provider: provider.clone(),
+            policy: RetryPolicy {
+                retries: 1,
+                base: Duration::from_millis(1),
+                ..RetryPolicy::default()
+            },
+            gate: Gate::new(),
+            templates: Arc::new(templates),
+        };
+        let prompt = Prompt {
+            lang: PromptLang::En,
+            system: "system".into(),
+            user: "user".into(),
+            tokens: 2,
+            included: Vec::new(),
+            dropped: Vec::new(),
+        };
+        let expected = Expected {
+            target: TargetFile {
+                name: "p.go".into(),
+                path: PathBuf::from("p.go"),
+                source: SOURCE.into(),
+                stubs: Lang::of(std::path::Path::new("x.go"))
+                    .unwrap()
+                    .stubs_in(SOURCE, &Markers::default()),
+            },
+            dependent: None,
+            markers: Markers::default(),
+        };
+        let kept = Mutex::new(None);
+        let answered = ask_and_check(
+            &asker,
+            &prompt,
+            &expected,
+            |_| {},
+            |answer| {
+                *kept.lock().unwrap() = Some(answer.to_string());
+                Some(PathBuf::from("p.go.assistant.rejected"))
+            },
+        )
+        .await;
+        let sent = provider.sent.lock().unwrap().clone();
+        Run {
+            answered,
+            sent,
+            kept: kept.into_inner().unwrap(),
+        }
+    }
+
+    const GOOD: &str = "```go\npackage p\n\n// F returns 1.\nfunc F() int {\n\treturn 1\n}\n```\n";
+
+    #[tokio::test]
+    async fn a_failed_check_is_repaired_in_the_same_conversation() {
+        let run = run(vec![Ok("no code here"), Ok(GOOD)]).await;
+        let checked = run.answered.result.unwrap();
+        assert_eq!(checked[0].functions, ["F"]);
+        assert_eq!(run.answered.attempts, 2);
+        assert_eq!(run.answered.usage.prompt_tokens, 20);
+        // system + user, then system + user + answer + repair request.
+        assert_eq!(run.sent, [2, 4]);
+        assert_eq!(run.kept, None);
+    }
+
+    #[tokio::test]
+    async fn an_answer_failing_twice_is_kept_and_named() {
+        let run = run(vec![Ok("no code here"), Ok("still none")]).await;
+        let error = run.answered.result.unwrap_err();
+        assert!(matches!(error, JobError::Rejected { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "the answer failed the check twice: the answer holds no Go code block; \
+             the answer is kept in p.go.assistant.rejected"
+        );
+        assert_eq!(run.kept.as_deref(), Some("still none"));
+        assert_eq!(run.answered.attempts, 2);
+    }
+
+    #[tokio::test]
+    async fn provider_failures_keep_their_text_and_count_every_attempt() {
+        let busy = || ProviderError::new(Reason::ServerBusy, "busy");
+        let run = run(vec![Ok("no code here"), Err(busy()), Err(busy())]).await;
+        let error = run.answered.result.unwrap_err();
+        assert!(matches!(error, JobError::Provider(_)), "{error:?}");
+        assert_eq!(error.to_string(), "busy (after 2 attempts)");
+        assert_eq!(run.answered.attempts, 3);
+        assert_eq!(run.answered.usage.prompt_tokens, 10);
+    }
+}

@@ -1,0 +1,327 @@
+//! `assistant generate`: scan → plan → prompt → ask → check → sidecar, wired together.
+//!
+//! Everything that can be known before the first request is settled first — the key, the templates,
+//! every job's prompt — so usage errors exit 2 before any traffic, and `--only-print-prompt` is the same
+//! road stopped before `ask` (`prompts.rs`). Then the jobs run (see `run.rs`); each job asks, checks,
+//! and asks once more with the problems when the check fails (`crate::ask`). Sidecars are written on the
+//! main task as a file's last job lands (`sidecar::Landing`), so Ctrl-C leaves only whole sidecars.
+
+mod prompts;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::{targets, Outcome, UsageError};
+use crate::ask::{self, Answered, Asker};
+use crate::check::Expected;
+use crate::cli::{GenerateArgs, GenerateFormat, GlobalArgs, LangChoice, ThinkingChoice};
+use crate::context::gather::Gatherer;
+use crate::fsx::absolute;
+use crate::lang::Markers;
+use crate::plan::{self, Job};
+use crate::prompt::{Prompt, PromptLang, Templates};
+use crate::provider::retry::{Gate, RetryPolicy};
+use crate::provider::{self, defaults, Provider, ProviderConfig, ProviderKind, Thinking};
+use crate::report::{JobReport, Reporter, Summary};
+use crate::run::{run_all, Ended};
+use crate::scan::{scan, ScannedFile};
+use crate::sidecar::{self, Landing};
+
+pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
+    let kind = provider_kind(args.endpoint.kind.as_deref())?;
+    let api_key = if args.only_print_prompt {
+        None
+    } else {
+        let key = defaults::resolve_api_key(kind, args.endpoint.api_key.clone());
+        if key.is_none() && defaults::of(kind).needs_key {
+            return Err(UsageError(defaults::missing_key_message(kind)).into());
+        }
+        key
+    };
+    if args.line.is_some() && !(args.paths.files.len() == 1 && args.paths.all().len() == 1) {
+        return Err(
+            UsageError("--line needs exactly one --file (and no other path)".into()).into(),
+        );
+    }
+    let (templates, _) =
+        Templates::load(args.prompts.as_deref()).map_err(|e| UsageError(e.to_string()))?;
+
+    let markers = Markers::new(args.markers.clone());
+    let files = stubbed_files(args, &markers, global.quiet)?;
+    let (files, fresh) = if args.force || args.stdout {
+        (files, Vec::new())
+    } else {
+        files.into_iter().partition::<Vec<_>, _>(|file| {
+            !sidecar::is_fresh(&file.path, &file.source, &identities(file))
+        })
+    };
+    let files = files.into_iter().map(Arc::new).collect();
+    let jobs = plan::jobs(files, args.group_size as usize);
+
+    let mut gatherer = Gatherer::default();
+    let mut prepared = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let context = gatherer.job_context(&job);
+        let lang = match args.lang {
+            LangChoice::Auto => PromptLang::detect(&job),
+            LangChoice::En => PromptLang::En,
+            LangChoice::Zh => PromptLang::Zh,
+        };
+        let prompt = templates
+            .render(&job, &context, lang, args.max_context_tokens)
+            .map_err(|e| UsageError(e.to_string()))?;
+        let expected = ask::expected(&job, &context, &markers);
+        prepared.push(Prepared {
+            job,
+            prompt,
+            expected,
+        });
+    }
+    if !global.quiet {
+        for warning in &gatherer.warnings {
+            eprintln!("assistant: warning: {warning}");
+        }
+    }
+
+    if args.only_print_prompt {
+        let shown: Vec<(&Job, &Prompt)> = prepared.iter().map(|p| (&p.job, &p.prompt)).collect();
+        prompts::print_prompts(&shown, args);
+        return Ok(Outcome::Success);
+    }
+
+    let reporter = Arc::new(match args.format {
+        GenerateFormat::Text => Reporter::text(
+            prepared.len(),
+            global.quiet,
+            crate::report::use_color(global.color),
+        ),
+        GenerateFormat::Json => Reporter::json(),
+    });
+    for file in &fresh {
+        reporter.skipped(&file.path);
+    }
+    let mut config = provider_config(args, kind, api_key);
+    config.trace = global.verbose >= 2;
+    let provider: Arc<dyn Provider> =
+        Arc::from(provider::build(config).map_err(|e| UsageError(e.to_string()))?);
+    if global.verbose > 0 {
+        eprintln!(
+            "assistant: {} jobs to {} (model {}), {} in flight, {} retries",
+            prepared.len(),
+            provider.name(),
+            provider.model(),
+            args.concurrency,
+            args.retries
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let meta = sidecar::Meta {
+        provider: provider.name().to_string(),
+        model: provider.model().to_string(),
+        time: std::time::SystemTime::now(),
+    };
+    let shared = Shared {
+        asker: Asker {
+            provider,
+            policy: RetryPolicy {
+                retries: args.retries,
+                base: Duration::from_millis(args.backoff_base_ms),
+                ..RetryPolicy::default()
+            },
+            gate: Gate::with_rpm(args.rpm),
+            templates: Arc::new(templates),
+        },
+        reporter: Arc::clone(&reporter),
+    };
+    let landing = Landing::new(
+        prepared.iter().map(|p| p.job.file.path.as_path()),
+        meta,
+        args.stdout,
+    );
+    let summary = runtime.block_on(ask_all(prepared, shared, landing, args, fresh.len()));
+    reporter.summary(&summary);
+    Ok(if summary.interrupted {
+        Outcome::Interrupted
+    } else if summary.failed > 0 {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+/// A job ready to ask: its prompt, and what the check will expect of the answer.
+struct Prepared {
+    job: Job,
+    prompt: Prompt,
+    expected: Expected,
+}
+
+/// What every job's task shares.
+#[derive(Clone)]
+struct Shared {
+    asker: Asker,
+    reporter: Arc<Reporter>,
+}
+
+fn provider_kind(name: Option<&str>) -> Result<ProviderKind, UsageError> {
+    ProviderKind::from_flag(name).map_err(UsageError)
+}
+
+fn provider_config(
+    args: &GenerateArgs,
+    kind: ProviderKind,
+    api_key: Option<String>,
+) -> ProviderConfig {
+    let mut config = ProviderConfig::new(kind);
+    config.base_url = args.endpoint.base_url.clone();
+    config.api_key = api_key;
+    config.model = args.model.clone();
+    config.temperature = args.temperature;
+    config.max_tokens = args.max_tokens;
+    config.thinking = args.thinking.map(|t| match t {
+        ThinkingChoice::Off => Thinking::Off,
+        ThinkingChoice::Low => Thinking::Low,
+        ThinkingChoice::High => Thinking::High,
+    });
+    config.timeouts.attempt = Duration::from_secs(args.timeout.max(1));
+    config.timeouts.first_byte = seconds(args.first_byte_timeout);
+    config.timeouts.idle = seconds(args.idle_timeout);
+    config
+}
+
+/// A positive duration from user-given seconds (at least a millisecond).
+fn seconds(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value)
+        .unwrap_or(Duration::MAX)
+        .max(Duration::from_millis(1))
+}
+
+fn identities(file: &ScannedFile) -> Vec<String> {
+    file.stubs.iter().map(|s| s.identity()).collect()
+}
+
+/// The files with stubs that the flags select (`--line`, `--changed-since`).
+fn stubbed_files(args: &GenerateArgs, markers: &Markers, quiet: bool) -> Result<Vec<ScannedFile>> {
+    let targets = targets(&args.paths)?;
+    let outcome = scan(&targets, markers);
+    if !quiet {
+        for warning in &outcome.warnings {
+            eprintln!("assistant: warning: {warning}");
+        }
+    }
+    if outcome.files_read == 0 && !outcome.warnings.is_empty() {
+        return Err(UsageError("nothing could be read".into()).into());
+    }
+    let mut files = outcome.files;
+    if let Some(revision) = &args.changed_since {
+        let changed = super::changed::files_changed_since(revision)?;
+        files.retain(|file| changed.contains(&absolute(&file.path)));
+    }
+    if let Some(line) = args.line {
+        for file in &mut files {
+            plan::narrow_to_line(file, line);
+        }
+        files.retain(|file| !file.stubs.is_empty());
+        if files.is_empty() {
+            return Err(UsageError(format!("no stub at line {line}")).into());
+        }
+    }
+    Ok(files)
+}
+
+/// A job's result as it comes back to the main task.
+struct Done {
+    job: Job,
+    expected: Expected,
+    answered: Answered,
+    seconds: f64,
+}
+
+async fn ask_all(
+    prepared: Vec<Prepared>,
+    shared: Shared,
+    mut landing: Landing,
+    args: &GenerateArgs,
+    skipped: usize,
+) -> Summary {
+    let started = Instant::now();
+    let mut summary = Summary {
+        jobs: prepared.len(),
+        skipped,
+        ..Summary::default()
+    };
+    let reporter = Arc::clone(&shared.reporter);
+    let ended = run_all(
+        prepared,
+        args.concurrency as usize,
+        |item| perform(item, shared.clone()),
+        |done: Done| {
+            let (checked, error) = match done.answered.result {
+                Ok(checked) => (checked, None),
+                Err(error) => (Vec::new(), Some(error)),
+            };
+            let landed = landing.land(&done.expected, &checked);
+            let result = match (error, landed) {
+                (None, landed) => landed.map_err(|e| e.to_string()),
+                (Some(error), Ok(_)) => Err(error.to_string()),
+                // The file's earlier answers could not be written either.
+                (Some(error), Err(also)) => Err(format!("{error}; {also}")),
+            };
+            let report = JobReport {
+                file: done.job.file.path.clone(),
+                label: done.job.label(),
+                functions: done.job.identities(),
+                attempts: done.answered.attempts,
+                seconds: done.seconds,
+                usage: done.answered.usage,
+                result,
+            };
+            summary.add(&report);
+            reporter.ended(&report);
+        },
+        async {
+            // No handler (an odd platform) means no Ctrl-C handling, not an instant interrupt.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        },
+    )
+    .await;
+    summary.interrupted = ended == Ended::Interrupted;
+    summary.cancelled = summary.jobs - summary.succeeded - summary.failed;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary
+}
+
+/// One job, on its own task: ask and check (see `crate::ask`), keeping a twice-rejected answer beside
+/// its source.
+async fn perform(item: Prepared, shared: Shared) -> Done {
+    let Prepared {
+        job,
+        prompt,
+        expected,
+    } = item;
+    let started = Instant::now();
+    let label = job.label();
+    shared.reporter.started(&label);
+    let reporter = &shared.reporter;
+    let answered = ask::ask_and_check(
+        &shared.asker,
+        &prompt,
+        &expected,
+        |r| reporter.retrying(&label, r.attempt, r.wait, &r.error.to_string()),
+        |answer| sidecar::save_rejected(answer, &job.file.path).ok(),
+    )
+    .await;
+    Done {
+        job,
+        expected,
+        answered,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}

@@ -1,0 +1,166 @@
+//! What the tool does to files on disk, whatever they hold: atomic writes (stage beside the
+//! destination, then rename), backup copies, and path plumbing.
+//!
+//! What the files are called and what goes in them belongs to their owners (`crate::sidecar` names
+//! sidecars and rejected answers; `crate::merge` chooses its backup folder).
+
+use std::io::{self, Write as _};
+use std::path::{Component, Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+/// A file written next to its destination, waiting to replace it: [`StagedWrite::commit`] renames it
+/// into place; dropping it removes it. Staging every file first lets a caller find out that a folder is
+/// not writable before anything is replaced.
+#[derive(Debug)]
+pub struct StagedWrite {
+    file: NamedTempFile,
+    destination: PathBuf,
+}
+
+impl StagedWrite {
+    pub fn destination(&self) -> &Path {
+        &self.destination
+    }
+
+    /// Renames the staged file over its destination (atomic on the same file system).
+    pub fn commit(self) -> io::Result<()> {
+        self.file
+            .persist(&self.destination)
+            .map(drop)
+            .map_err(|e| e.error)
+    }
+}
+
+/// Writes `content` to a temporary file in `path`'s folder, with the permissions of the file it will
+/// replace (or, for a new file, those any new file of the user gets: 0666 less the umask — temporary
+/// files alone would be private).
+pub fn stage(path: &Path, content: &str) -> io::Result<StagedWrite> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let replaced = match std::fs::metadata(path) {
+        Ok(existing) => Some(existing.permissions()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".assistant-").suffix(".tmp");
+    #[cfg(unix)]
+    if replaced.is_none() {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(folder)?;
+    file.write_all(content.as_bytes())?;
+    if let Some(permissions) = replaced {
+        file.as_file().set_permissions(permissions)?;
+    }
+    file.as_file().sync_all()?;
+    Ok(StagedWrite {
+        file,
+        destination: path.to_path_buf(),
+    })
+}
+
+/// Writes `content` to `path` through a temporary file in the same folder and a rename: readers see the
+/// old file or the new one, never half a file; on error nothing is left behind.
+pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
+    stage(path, content)?.commit()
+}
+
+/// Copies `source` into `backup` under its absolute path (`/w/p/a.go` → `BACKUP/w/p/a.go`), creating
+/// the folders it needs.
+pub fn back_up(source: &Path, backup: &Path) -> io::Result<()> {
+    let absolute = std::fs::canonicalize(source)?;
+    let relative: PathBuf = absolute
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
+    let copy = backup.join(relative);
+    if let Some(parent) = copy.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::copy(source, &copy).map(drop)
+}
+
+/// `path` with `.suffix` added to its whole name: `a/coupon.go` + `assistant` → `a/coupon.go.assistant`.
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// `path` made absolute against the current folder, without touching the disk (symbolic links and
+/// `..` stay); the path as given when even that fails.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.go.assistant");
+        write_atomic(&path, "one").unwrap();
+        write_atomic(&path, "two").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(write_atomic(&dir.path().join("no/such/dir/x"), "three").is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn staged_write_keeps_the_replaced_file_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.sh");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o751)).unwrap();
+        write_atomic(&path, "new").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o751);
+    }
+
+    #[test]
+    fn a_dropped_stage_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.go");
+        let staged = stage(&path, "package a\n").unwrap();
+        assert_eq!(staged.destination(), path);
+        drop(staged);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn backups_keep_the_absolute_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("a.go");
+        std::fs::write(&source, "package a\n").unwrap();
+        let backup = dir.path().join("backup");
+        back_up(&source, &backup).unwrap();
+        let absolute = std::fs::canonicalize(&source).unwrap();
+        let copy = backup.join(absolute.strip_prefix("/").unwrap());
+        assert_eq!(std::fs::read_to_string(copy).unwrap(), "package a\n");
+    }
+
+    #[test]
+    fn suffixes_go_after_the_whole_name() {
+        assert_eq!(
+            with_suffix(Path::new("a/coupon.go"), "assistant.rejected"),
+            Path::new("a/coupon.go.assistant.rejected")
+        );
+        assert!(absolute(Path::new("a.go")).is_absolute());
+    }
+}

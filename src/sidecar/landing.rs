@@ -1,0 +1,232 @@
+//! Landing jobs' checked code: a source file's sidecars are written when its last job ends — failed or
+//! not — with every part its jobs produced, for it and for the files they extended (sponge's dao file).
+//!
+//! Jobs end in any order, so [`Landing`] keeps each file's parts until its count of jobs runs out. The
+//! caller lands jobs one at a time on one task, so a sidecar is written whole or not at all. Asking,
+//! checking and reporting belong to the callers; the sidecar's text to [`super::compose`].
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{compose, sidecar_path, Meta, SidecarError};
+use crate::check::{CheckedFile, Expected};
+use crate::fsx;
+
+/// Why a file's sidecars could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum LandError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{}: {source}", path.display())]
+    Compose { path: PathBuf, source: SidecarError },
+    #[error("{}: cannot write: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// Checked parts waiting for the rest of their file's jobs.
+#[derive(Debug)]
+pub struct Landing {
+    /// Jobs still running per source file.
+    remaining: HashMap<PathBuf, usize>,
+    /// Per source file, the checked code its jobs produced — for it and for dependents such as the dao
+    /// file — in landing order.
+    parts: HashMap<PathBuf, Vec<CheckedFile>>,
+    /// The texts the jobs worked from, for the sidecars' `source-sha256`.
+    sources: HashMap<PathBuf, String>,
+    meta: Meta,
+    to_stdout: bool,
+}
+
+impl Landing {
+    /// Expects one job per item of `job_files` (a file split into three jobs is named three times).
+    /// Under `to_stdout` the sidecars are printed instead of written.
+    pub fn new<'a>(
+        job_files: impl IntoIterator<Item = &'a Path>,
+        meta: Meta,
+        to_stdout: bool,
+    ) -> Self {
+        let mut remaining = HashMap::new();
+        for file in job_files {
+            *remaining.entry(file.to_path_buf()).or_insert(0) += 1;
+        }
+        Landing {
+            remaining,
+            parts: HashMap::new(),
+            sources: HashMap::new(),
+            meta,
+            to_stdout,
+        }
+    }
+
+    /// Records how the job that asked for `expected` ended (`checked` is empty for a failed one). When
+    /// it was its file's last job, writes the sidecars of everything the file's jobs produced (or prints
+    /// the code under `to_stdout`) and returns their paths (the printed sources' under `to_stdout`);
+    /// before that, returns the sidecars this job's code will land in.
+    pub fn land(
+        &mut self,
+        expected: &Expected,
+        checked: &[CheckedFile],
+    ) -> Result<Vec<PathBuf>, LandError> {
+        let file = &expected.target.path;
+        self.parts
+            .entry(file.clone())
+            .or_default()
+            .extend(checked.iter().cloned());
+        self.sources
+            .insert(file.clone(), expected.target.source.clone());
+        if let Some(dependent) = &expected.dependent {
+            // A file that is also a job's target keeps the text its own scan read.
+            self.sources
+                .entry(dependent.path.clone())
+                .or_insert_with(|| dependent.source.clone());
+        }
+        let left = self.remaining.entry(file.clone()).or_insert(1);
+        *left = left.saturating_sub(1);
+        if *left > 0 {
+            return Ok(distinct_paths(checked, file)
+                .iter()
+                .map(|path| sidecar_path(path))
+                .collect());
+        }
+        let parts = self.parts.remove(file).unwrap_or_default();
+        let mut written = Vec::new();
+        for path in distinct_paths(&parts, file) {
+            let for_path: Vec<CheckedFile> =
+                parts.iter().filter(|p| p.path == path).cloned().collect();
+            written.push(self.write(&path, &for_path)?);
+        }
+        Ok(written)
+    }
+
+    /// Writes (or prints) the sidecar of `path` made of `parts`; returns where it went.
+    fn write(&self, path: &Path, parts: &[CheckedFile]) -> Result<PathBuf, LandError> {
+        // `check` routes code only to a job's target and its dependent, whose texts are known; reading
+        // the disk is for anything else.
+        let read;
+        let source = match self.sources.get(path) {
+            Some(source) => source,
+            None => {
+                read = std::fs::read_to_string(path).map_err(|source| LandError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                &read
+            }
+        };
+        let content =
+            compose(path, source, parts, &self.meta).map_err(|source| LandError::Compose {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if self.to_stdout {
+            print!("{content}");
+            return Ok(path.to_path_buf());
+        }
+        let sidecar = sidecar_path(path);
+        fsx::write_atomic(&sidecar, &content).map_err(|source| LandError::Write {
+            path: sidecar.clone(),
+            source,
+        })?;
+        Ok(sidecar)
+    }
+}
+
+/// The files `parts` are for, `source` first, each once, in order of first appearance.
+fn distinct_paths(parts: &[CheckedFile], source: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for part in parts {
+        if !paths.contains(&part.path) {
+            paths.push(part.path.clone());
+        }
+    }
+    paths.sort_by_key(|p| p != source);
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::check::{DependentFile, TargetFile};
+    use crate::lang::Markers;
+    use crate::sidecar::{read, sha256_hex};
+
+    fn meta() -> Meta {
+        Meta {
+            provider: "test".into(),
+            model: "m".into(),
+            time: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    fn expected(target: &Path, dao: Option<&Path>) -> Expected {
+        Expected {
+            target: TargetFile {
+                name: "h.go".into(),
+                path: target.to_path_buf(),
+                source: "package h\n".into(),
+                stubs: Vec::new(),
+            },
+            dependent: dao.map(|dao| DependentFile {
+                name: "d.go".into(),
+                path: dao.to_path_buf(),
+                source: "package d\n".into(),
+            }),
+            markers: Markers::default(),
+        }
+    }
+
+    fn part(path: &Path, package: &str, function: &str) -> CheckedFile {
+        CheckedFile {
+            path: path.to_path_buf(),
+            code: format!("package {package}\n\nfunc {function}() {{}}\n"),
+            functions: vec![function.into()],
+        }
+    }
+
+    #[test]
+    fn a_file_lands_with_its_last_job_even_a_failed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.go");
+        let job = expected(&file, None);
+        let mut landing = Landing::new([file.as_path(); 3], meta(), false);
+        let planned = landing.land(&job, &[part(&file, "h", "A")]).unwrap();
+        assert_eq!(planned, [sidecar_path(&file)]);
+        assert!(!sidecar_path(&file).exists());
+        landing.land(&job, &[part(&file, "h", "B")]).unwrap();
+        let written = landing.land(&job, &[]).unwrap();
+        assert_eq!(written, [sidecar_path(&file)]);
+        let sidecar = read(&sidecar_path(&file)).unwrap();
+        assert_eq!(sidecar.functions, ["A", "B"]);
+        assert_eq!(sidecar.source_sha256, sha256_hex(b"package h\n"));
+    }
+
+    #[test]
+    fn the_dependent_sidecar_uses_the_text_the_job_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.go");
+        // Not on disk: reading it would fail.
+        let dao = dir.path().join("d.go");
+        let job = expected(&file, Some(&dao));
+        let mut landing = Landing::new([file.as_path()], meta(), false);
+        let written = landing
+            .land(&job, &[part(&dao, "d", "Find"), part(&file, "h", "A")])
+            .unwrap();
+        assert_eq!(written, [sidecar_path(&file), sidecar_path(&dao)]);
+        let sidecar = read(&sidecar_path(&dao)).unwrap();
+        assert_eq!(sidecar.source_sha256, sha256_hex(b"package d\n"));
+    }
+
+    #[test]
+    fn unwritable_sidecars_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("no/such/folder/h.go");
+        let job = expected(&file, None);
+        let mut landing = Landing::new([file.as_path()], meta(), false);
+        let error = landing.land(&job, &[part(&file, "h", "A")]).unwrap_err();
+        assert!(matches!(error, LandError::Write { .. }), "{error}");
+        assert!(error.to_string().contains("h.go.assistant: cannot write: "));
+    }
+}
