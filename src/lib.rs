@@ -7,8 +7,10 @@
 //!  paths ─► scan ─► plan ─► prompt ─► ask ─► check ─► sidecar          merge (reads sidecars, edits sources)
 //! ```
 //!
-//! What the tool does to files whatever they hold (atomic writes, backups) is [`fsx`]'s. The binary
-//! (`src/main.rs`) only parses flags and calls [`commands`].
+//! Everything language-specific sits behind [`lang::Language`], one folder per language under `lang/`;
+//! the stages hold a [`lang::Lang`] and never name a language. What the tool does to files whatever
+//! they hold (atomic writes, backups) is [`fsx`]'s. The binary (`src/main.rs`) only parses flags and
+//! calls [`commands`].
 
 pub mod ask;
 pub mod check;
