@@ -19,7 +19,8 @@ mod edit;
 mod markers;
 mod merged;
 pub mod text;
-mod tools;
+pub mod toolchain;
+pub mod tools;
 
 use std::fmt;
 use std::ops::Range;
@@ -31,6 +32,7 @@ pub use context::{Definition, DefinitionKind, ProjectFiles, ProtoRef, SpongeCont
 pub use dialect::{Dialect, Template};
 pub use markers::Markers;
 pub use merged::{MergeError, Merged};
+pub use toolchain::{Diagnostic, Replacement, ToolError, Toolchain};
 
 /// One language `assistant` works in. Implementations are unit structs registered in [`LANGUAGES`].
 pub trait Language: Sync {
@@ -69,6 +71,12 @@ pub trait Language: Sync {
 
     /// The formatter to run over a merged file, when it is on PATH; it reads stdin and writes stdout.
     fn formatter(&self, _source_path: &Path) -> Option<Command> {
+        None
+    }
+
+    /// The project's own compiler, to verify that an answer type-checks in its package; `None` when the
+    /// language has none `assistant` drives.
+    fn toolchain(&self) -> Option<&'static dyn Toolchain> {
         None
     }
 
