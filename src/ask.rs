@@ -1,9 +1,11 @@
-//! The ask stage: one job's conversation with the model — ask, check the answer, and when the check
-//! fails ask once more in the same conversation with the problems listed.
+//! The ask stage: one job's conversation with the model — ask, check the answer, verify it compiles in
+//! its package, and while either fails and repair rounds are left, ask again in the same conversation
+//! with the problems listed (the compiler's errors quoted with the lines they point at).
 //!
 //! Retries of failed requests (and the shared rate-limit gate) belong to `crate::provider::retry`;
-//! judging an answer to `crate::check`; where a rejected answer is kept, writing sidecars and reporting
-//! to the callers, which pass hooks for the first and act on [`Answered`] for the rest.
+//! judging an answer to `crate::check` and `crate::verify`; where a rejected answer is kept, writing
+//! sidecars and reporting to the callers, which pass hooks for the first and act on [`Answered`] for
+//! the rest.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use crate::plan::Job;
 use crate::prompt::{Prompt, Templates};
 use crate::provider::retry::{ask_with_retries_observed, Failed, Gate, RetryPolicy, Retrying};
 use crate::provider::{Message, Provider, Usage};
+use crate::verify::{Verdict, Verifier};
 
 /// What every job asks through: the model, how to retry, and the repair prompt's template.
 #[derive(Clone)]
@@ -24,13 +27,19 @@ pub struct Asker {
     /// Shared by all jobs: the request rate and a 429's hold.
     pub gate: Gate,
     pub templates: Arc<Templates>,
+    pub verifier: Arc<Verifier>,
+    /// Repair rounds a job may use in all, for any problem (`--repair-rounds`).
+    pub repair_rounds: u32,
 }
 
 /// How a job's conversation ended.
 #[derive(Debug)]
 pub struct Answered {
-    /// The checked code (the target's first, then the dependent's), or why the job failed.
-    pub result: Result<Vec<CheckedFile>, JobError>,
+    /// The checked code (the target's first, then the dependent's) and what verification said of it,
+    /// or why the job failed.
+    pub result: Result<(Vec<CheckedFile>, Verdict), JobError>,
+    /// Repair rounds used.
+    pub repair_rounds: u32,
     /// Requests sent, retries included, over both rounds.
     pub attempts: u32,
     /// Tokens of every answer received.
@@ -43,13 +52,22 @@ pub enum JobError {
     /// The provider did not answer: retries ran out, or the error could not pass.
     #[error(transparent)]
     Provider(#[from] Failed),
-    /// The repaired answer still failed the check.
-    #[error("the answer failed the check twice: {problems}{}", kept_note(.kept))]
+    /// The last answer still failed the check (or the compiler) when the repair rounds ran out.
+    #[error("the answer failed the check {}: {problems}{}", rounds_note(*.rounds), kept_note(.kept))]
     Rejected {
         problems: Problems,
+        rounds: u32,
         /// Where the rejected answer was kept, when it could be.
         kept: Option<PathBuf>,
     },
+}
+
+fn rounds_note(rounds: u32) -> String {
+    match rounds {
+        0 => "(no repair rounds)".to_string(),
+        1 => "twice".to_string(),
+        n => format!("{} times", n + 1),
+    }
 }
 
 fn kept_note(kept: &Option<PathBuf>) -> String {
@@ -82,9 +100,10 @@ pub fn expected(job: &Job, context: &JobContext, markers: &Markers) -> Expected 
     }
 }
 
-/// Asks `prompt`, checks the answer against `expected`, and on a failed check asks once more with the
-/// problems. `on_retry` hears of each retry before its wait; `keep_rejected` is handed an answer that
-/// failed twice and says where it kept it.
+/// Asks `prompt`, checks the answer against `expected` and verifies it, and while that fails and repair
+/// rounds are left asks again with the problems. `on_retry` hears of each retry before its wait;
+/// `keep_rejected` is handed the last answer and its problems when the rounds run out, and says where
+/// it kept them.
 pub async fn ask_and_check(
     asker: &Asker,
     prompt: &Prompt,
@@ -101,10 +120,12 @@ pub async fn ask_and_check(
         on_retry,
         attempts: 0,
         usage: Usage::default(),
+        rounds: 0,
     };
     let result = converse(&mut talk, prompt, expected, keep_rejected).await;
     Answered {
         result,
+        repair_rounds: talk.rounds,
         attempts: talk.attempts,
         usage: talk.usage,
     }
@@ -115,25 +136,44 @@ async fn converse<R: FnMut(&Retrying<'_>) + Send>(
     prompt: &Prompt,
     expected: &Expected,
     keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
-) -> Result<Vec<CheckedFile>, JobError> {
-    let answer = talk.ask().await?;
-    let problems = match check::check(&answer, expected) {
-        Ok(checked) => return Ok(checked),
-        Err(problems) => problems,
-    };
-    // A repair template that fails to render must not cost the second chance: send the bare list.
-    let repair = talk
-        .asker
-        .templates
-        .repair(prompt.lang, &problems.repair_prompt())
-        .unwrap_or_else(|_| problems.repair_prompt());
-    talk.messages.push(Message::assistant(answer));
-    talk.messages.push(Message::user(repair));
-    let answer = talk.ask().await?;
-    check::check(&answer, expected).map_err(|problems| JobError::Rejected {
-        problems,
-        kept: keep_rejected(&answer),
-    })
+) -> Result<(Vec<CheckedFile>, Verdict), JobError> {
+    let mut answer = talk.ask().await?;
+    loop {
+        let problems = match check::check(&answer, expected) {
+            Ok(checked) => match talk.asker.verifier.verify(expected, &checked).await {
+                Verdict::Failed { problems } => Problems(problems),
+                verdict => return Ok((checked, verdict)),
+            },
+            Err(problems) => problems,
+        };
+        if talk.rounds >= talk.asker.repair_rounds {
+            let kept = keep_rejected(&with_problems(&answer, &problems));
+            return Err(JobError::Rejected {
+                problems,
+                rounds: talk.rounds,
+                kept,
+            });
+        }
+        talk.rounds += 1;
+        // A repair template that fails to render must not cost the next chance: send the bare list.
+        let repair = talk
+            .asker
+            .templates
+            .repair(prompt.lang, &problems.repair_prompt())
+            .unwrap_or_else(|_| problems.repair_prompt());
+        talk.messages.push(Message::assistant(answer));
+        talk.messages.push(Message::user(repair));
+        answer = talk.ask().await?;
+    }
+}
+
+/// A rejected answer as it is kept: the answer, then why it was rejected.
+fn with_problems(answer: &str, problems: &Problems) -> String {
+    format!(
+        "{}\n\n----- assistant: why this answer was rejected -----\n{}",
+        answer.trim_end(),
+        problems.repair_prompt()
+    )
 }
 
 /// The messages so far, and what asking has cost.
@@ -143,6 +183,8 @@ struct Conversation<'a, R> {
     on_retry: R,
     attempts: u32,
     usage: Usage,
+    /// Repair requests sent so far.
+    rounds: u32,
 }
 
 impl<R: FnMut(&Retrying<'_>) + Send> Conversation<'_, R> {
@@ -230,7 +272,7 @@ mod tests {
         kept: Option<String>,
     }
 
-    async fn run(answers: Vec<Result<&str, ProviderError>>) -> Run {
+    async fn run(answers: Vec<Result<&str, ProviderError>>, repair_rounds: u32) -> Run {
         let provider = Arc::new(Scripted {
             answers: Mutex::new(answers.into_iter().map(|a| a.map(String::from)).collect()),
             sent: Mutex::new(Vec::new()),
@@ -245,6 +287,12 @@ mod tests {
             },
             gate: Gate::new(),
             templates: Arc::new(templates),
+            verifier: Arc::new(Verifier::new(
+                crate::verify::Mode::Off,
+                Duration::from_secs(1),
+                1,
+            )),
+            repair_rounds,
         };
         let prompt = Prompt {
             lang: PromptLang::En,
@@ -290,8 +338,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_check_is_repaired_in_the_same_conversation() {
-        let run = run(vec![Ok("no code here"), Ok(GOOD)]).await;
-        let checked = run.answered.result.unwrap();
+        let run = run(vec![Ok("no code here"), Ok(GOOD)], 2).await;
+        let (checked, verdict) = run.answered.result.unwrap();
+        assert_eq!(
+            verdict,
+            Verdict::Skipped {
+                reason: "--verify off".into()
+            }
+        );
+        assert_eq!(run.answered.repair_rounds, 1);
         assert_eq!(checked[0].functions, ["F"]);
         assert_eq!(run.answered.attempts, 2);
         assert_eq!(run.answered.usage.prompt_tokens, 20);
@@ -302,7 +357,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_answer_failing_twice_is_kept_and_named() {
-        let run = run(vec![Ok("no code here"), Ok("still none")]).await;
+        let run = run(vec![Ok("no code here"), Ok("still none")], 1).await;
         let error = run.answered.result.unwrap_err();
         assert!(matches!(error, JobError::Rejected { .. }), "{error:?}");
         assert_eq!(
@@ -310,14 +365,38 @@ mod tests {
             "the answer failed the check twice: the answer holds no Go code block; \
              the answer is kept in p.go.assistant.rejected"
         );
-        assert_eq!(run.kept.as_deref(), Some("still none"));
+        assert_eq!(
+            run.kept.as_deref(),
+            Some(
+                "still none\n\n----- assistant: why this answer was rejected -----\n\
+                 - the answer holds no Go code block\n"
+            )
+        );
         assert_eq!(run.answered.attempts, 2);
+    }
+
+    #[tokio::test]
+    async fn repair_rounds_bound_the_conversation() {
+        let run = run(vec![Ok("a"), Ok("b"), Ok("c"), Ok(GOOD)], 2).await;
+        let error = run.answered.result.unwrap_err();
+        assert!(error
+            .to_string()
+            .starts_with("the answer failed the check 3 times: "));
+        assert_eq!(run.answered.repair_rounds, 2);
+        assert_eq!(run.sent, [2, 4, 6]);
+        let run = run_none().await;
+        assert_eq!(run.answered.repair_rounds, 0);
+        assert_eq!(run.sent, [2]);
+    }
+
+    async fn run_none() -> Run {
+        run(vec![Ok("a"), Ok(GOOD)], 0).await
     }
 
     #[tokio::test]
     async fn provider_failures_keep_their_text_and_count_every_attempt() {
         let busy = || ProviderError::new(Reason::ServerBusy, "busy");
-        let run = run(vec![Ok("no code here"), Err(busy()), Err(busy())]).await;
+        let run = run(vec![Ok("no code here"), Err(busy()), Err(busy())], 2).await;
         let error = run.answered.result.unwrap_err();
         assert!(matches!(error, JobError::Provider(_)), "{error:?}");
         assert_eq!(error.to_string(), "busy (after 2 attempts)");

@@ -204,6 +204,23 @@ pub struct GenerateArgs {
     /// Only files changed since this git revision (committed, staged or not).
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
+    /// Type-check each answer in its package with the project's toolchain (go build, cargo check):
+    /// auto when the toolchain is on PATH, on to require it, off for parse-level checks only.
+    #[arg(long, value_enum, value_name = "auto|on|off", default_value_t = VerifyChoice::Auto)]
+    pub verify: VerifyChoice,
+    /// Repair rounds a job may use in all (a parse, signature or compiler problem sent back).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub repair_rounds: u32,
+    /// Seconds a toolchain run may take before it is stopped and the answer left unverified.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub verify_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyChoice {
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@ use clap::parser::ValueSource;
 use clap::ArgMatches;
 use serde::Deserialize;
 
-use crate::cli::{GenerateArgs, LangChoice, ScanArgs};
+use crate::cli::{GenerateArgs, LangChoice, ScanArgs, VerifyChoice};
 
 pub const FILE_NAME: &str = ".assistant.toml";
 
@@ -27,6 +27,9 @@ pub struct FileConfig {
     pub prompts: Option<PathBuf>,
     pub timeout: Option<u64>,
     pub retries: Option<u32>,
+    pub verify: Option<String>,
+    pub repair_rounds: Option<u32>,
+    pub verify_timeout: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +123,25 @@ pub fn apply_to_generate(
     }
     if let (true, Some(retries)) = (unset("retries"), file.retries) {
         args.retries = retries;
+    }
+    if let (true, Some(verify)) = (unset("verify"), &file.verify) {
+        args.verify = match verify.as_str() {
+            "auto" => VerifyChoice::Auto,
+            "on" => VerifyChoice::On,
+            "off" => VerifyChoice::Off,
+            other => {
+                return Err(invalid(
+                    path,
+                    &format!("verify must be auto, on or off, not {other:?}"),
+                ))
+            }
+        };
+    }
+    if let (true, Some(rounds)) = (unset("repair_rounds"), file.repair_rounds) {
+        args.repair_rounds = rounds;
+    }
+    if let (true, Some(seconds)) = (unset("verify_timeout"), file.verify_timeout) {
+        args.verify_timeout = seconds;
     }
     Ok(())
 }
@@ -226,6 +248,21 @@ pub fn describe_generate(
             "retries",
             args.retries.to_string(),
             source("retries", from_file(|f| f.retries.is_some())),
+        ),
+        (
+            "verify",
+            format!("{:?}", args.verify).to_lowercase(),
+            source("verify", from_file(|f| f.verify.is_some())),
+        ),
+        (
+            "repair_rounds",
+            args.repair_rounds.to_string(),
+            source("repair_rounds", from_file(|f| f.repair_rounds.is_some())),
+        ),
+        (
+            "verify_timeout",
+            args.verify_timeout.to_string(),
+            source("verify_timeout", from_file(|f| f.verify_timeout.is_some())),
         ),
     ]
 }

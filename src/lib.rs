@@ -4,7 +4,7 @@
 //! after it:
 //!
 //! ```text
-//!  paths ─► scan ─► plan ─► prompt ─► ask ─► check ─► sidecar          merge (reads sidecars, edits sources)
+//!  paths ─► scan ─► plan ─► prompt ─► ask ─► check ─► verify ─► sidecar    merge (reads sidecars, edits sources)
 //! ```
 //!
 //! Everything language-specific sits behind [`lang::Language`], one folder per language under `lang/`;
@@ -28,3 +28,4 @@ pub mod report;
 pub mod run;
 pub mod scan;
 pub mod sidecar;
+pub mod verify;

@@ -305,6 +305,7 @@ mod tests {
             provider: "test".into(),
             model: "m".into(),
             time: SystemTime::UNIX_EPOCH,
+            verified: None,
         };
         sidecar::compose(Path::new("a.go"), source, &[part], &meta).unwrap()
     }

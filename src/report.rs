@@ -19,6 +19,11 @@ pub struct JobReport {
     pub label: String,
     pub functions: Vec<String>,
     pub attempts: u32,
+    /// Repair rounds the job used.
+    pub repair_rounds: u32,
+    /// Whether the answer was verified, and the label saying by what (`go build`) or why not
+    /// (`no (go not on PATH)`); `None` for a failed job.
+    pub verified: Option<(bool, String)>,
     pub seconds: f64,
     pub usage: Usage,
     /// The sidecars written (the source's first), or why the job failed.
@@ -29,6 +34,8 @@ pub struct JobReport {
 pub struct Summary {
     pub jobs: usize,
     pub succeeded: usize,
+    /// Succeeded jobs whose answer the project's toolchain verified.
+    pub verified: usize,
     pub failed: usize,
     /// Files skipped because a fresh sidecar already covers them.
     pub skipped: usize,
@@ -45,6 +52,9 @@ impl Summary {
         match job.result {
             Ok(_) => self.succeeded += 1,
             Err(_) => self.failed += 1,
+        }
+        if job.result.is_ok() && job.verified.as_ref().is_some_and(|(yes, _)| *yes) {
+            self.verified += 1;
         }
         self.usage += job.usage;
         self.attempts += job.attempts;
@@ -146,6 +156,8 @@ impl Reporter {
                     "completion_tokens": job.usage.completion_tokens,
                     "cached_tokens": job.usage.cached_tokens,
                     "attempts": job.attempts,
+                    "repair_rounds": job.repair_rounds,
+                    "verified": job.verified.as_ref().map(|(_, label)| label),
                     "seconds": round(job.seconds),
                 }),
                 Err(error) => json!({
@@ -154,6 +166,7 @@ impl Reporter {
                     "functions": job.functions,
                     "error": error,
                     "attempts": job.attempts,
+                    "repair_rounds": job.repair_rounds,
                 }),
             }),
         }
@@ -172,6 +185,9 @@ impl Reporter {
                     summary.succeeded,
                     summary.failed
                 );
+                if summary.verified > 0 {
+                    line.push_str(&format!(" ({} verified)", summary.verified));
+                }
                 if summary.skipped > 0 {
                     line.push_str(&format!(", {} skipped (fresh)", summary.skipped));
                 }
@@ -196,6 +212,7 @@ impl Reporter {
                 "event": "summary",
                 "jobs": summary.jobs,
                 "succeeded": summary.succeeded,
+                "verified": summary.verified,
                 "failed": summary.failed,
                 "skipped": summary.skipped,
                 "cancelled": summary.cancelled,

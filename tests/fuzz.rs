@@ -1135,7 +1135,7 @@ proptest! {
         prop_assert_eq!(checked.len(), 1);
         prop_assert_eq!(&checked[0].functions, &answered);
 
-        let meta = Meta { provider: "fuzz".into(), model: "own".into(), time: SystemTime::UNIX_EPOCH };
+        let meta = Meta { provider: "fuzz".into(), model: "own".into(), time: SystemTime::UNIX_EPOCH, verified: None };
         let text = sidecar::compose(path, &twin, &checked, &meta)
             .map_err(|e| TestCaseError::fail(format!("compose: {e}")))?;
         let sidecar = sidecar::parse(&text).map_err(|e| TestCaseError::fail(format!("parse: {e}")))?;

@@ -92,6 +92,7 @@ impl Project {
             provider: "test".into(),
             model: "reference".into(),
             time: SystemTime::UNIX_EPOCH,
+            verified: None,
         };
         for part in &checked {
             let source = fs::read_to_string(&part.path).unwrap();

@@ -92,6 +92,19 @@ pub enum Problem {
         blocks: usize,
         largest: usize,
     },
+    /// The project's compiler rejects the package with the answer applied (an error the tree without
+    /// the answer does not have).
+    Compile {
+        /// As prompts name files (`internal/handler/coupon.go`).
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+        /// The line it points at, as the answer made it; empty when unknown.
+        quoted: String,
+        /// What found it: `go build`, `cargo check`.
+        tool: &'static str,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -150,6 +163,20 @@ impl fmt::Display for Problem {
                 f,
                 "the answer is too large to be what was asked ({blocks} code blocks, the largest {largest} bytes): give only the functions asked for"
             ),
+            Problem::Compile {
+                file,
+                line,
+                column,
+                message,
+                quoted,
+                tool,
+            } => {
+                write!(f, "{file}:{line}:{column}: {message} ({tool})")?;
+                if !quoted.trim().is_empty() {
+                    write!(f, ", at `{}`", quoted.trim())?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Landing {
     parts: HashMap<PathBuf, Vec<CheckedFile>>,
     /// The texts the jobs worked from, for the sidecars' `source-sha256`.
     sources: HashMap<PathBuf, String>,
+    /// Per file, what verified each part that landed in it (`go build`, `no (…)`).
+    verified: HashMap<PathBuf, Vec<String>>,
     meta: Meta,
     to_stdout: bool,
 }
@@ -54,12 +56,14 @@ impl Landing {
             remaining,
             parts: HashMap::new(),
             sources: HashMap::new(),
+            verified: HashMap::new(),
             meta,
             to_stdout,
         }
     }
 
-    /// Records how the job that asked for `expected` ended (`checked` is empty for a failed one). When
+    /// Records how the job that asked for `expected` ended (`checked` is empty for a failed one) and what
+    /// verified its code (`verified`, as the sidecar header says it). When
     /// it was its file's last job, writes the sidecars of everything the file's jobs produced (or prints
     /// the code under `to_stdout`) and returns their paths (the printed sources' under `to_stdout`);
     /// before that, returns the sidecars this job's code will land in.
@@ -67,8 +71,15 @@ impl Landing {
         &mut self,
         expected: &Expected,
         checked: &[CheckedFile],
+        verified: &str,
     ) -> Result<Vec<PathBuf>, LandError> {
         let file = &expected.target.path;
+        for part in checked {
+            self.verified
+                .entry(part.path.clone())
+                .or_default()
+                .push(verified.to_string());
+        }
         self.parts
             .entry(file.clone())
             .or_default()
@@ -114,11 +125,14 @@ impl Landing {
                 &read
             }
         };
-        let content =
-            compose(path, source, parts, &self.meta).map_err(|source| LandError::Compose {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let meta = Meta {
+            verified: self.verified.get(path).map(|labels| combined(labels)),
+            ..self.meta.clone()
+        };
+        let content = compose(path, source, parts, &meta).map_err(|source| LandError::Compose {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if self.to_stdout {
             print!("{content}");
             return Ok(path.to_path_buf());
@@ -129,6 +143,19 @@ impl Landing {
             source,
         })?;
         Ok(sidecar)
+    }
+}
+
+/// One label for a sidecar made of several jobs' parts: theirs when they agree, else the first that
+/// says why something went unverified.
+fn combined(labels: &[String]) -> String {
+    match labels.first() {
+        Some(first) if labels.iter().all(|l| l == first) => first.clone(),
+        _ => labels
+            .iter()
+            .find(|l| l.starts_with("no ("))
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
@@ -158,6 +185,7 @@ mod tests {
             provider: "test".into(),
             model: "m".into(),
             time: SystemTime::UNIX_EPOCH,
+            verified: None,
         }
     }
 
@@ -192,15 +220,21 @@ mod tests {
         let file = dir.path().join("h.go");
         let job = expected(&file, None);
         let mut landing = Landing::new([file.as_path(); 3], meta(), false);
-        let planned = landing.land(&job, &[part(&file, "h", "A")]).unwrap();
+        let planned = landing
+            .land(&job, &[part(&file, "h", "A")], "no (go not on PATH)")
+            .unwrap();
         assert_eq!(planned, [sidecar_path(&file)]);
         assert!(!sidecar_path(&file).exists());
-        landing.land(&job, &[part(&file, "h", "B")]).unwrap();
-        let written = landing.land(&job, &[]).unwrap();
+        landing
+            .land(&job, &[part(&file, "h", "B")], "go build")
+            .unwrap();
+        let written = landing.land(&job, &[], "go build").unwrap();
         assert_eq!(written, [sidecar_path(&file)]);
         let sidecar = read(&sidecar_path(&file)).unwrap();
         assert_eq!(sidecar.functions, ["A", "B"]);
         assert_eq!(sidecar.source_sha256, sha256_hex(b"package h\n"));
+        // One part went unverified, so the file did.
+        assert_eq!(sidecar.verified.as_deref(), Some("no (go not on PATH)"));
     }
 
     #[test]
@@ -212,7 +246,11 @@ mod tests {
         let job = expected(&file, Some(&dao));
         let mut landing = Landing::new([file.as_path()], meta(), false);
         let written = landing
-            .land(&job, &[part(&dao, "d", "Find"), part(&file, "h", "A")])
+            .land(
+                &job,
+                &[part(&dao, "d", "Find"), part(&file, "h", "A")],
+                "go build",
+            )
             .unwrap();
         assert_eq!(written, [sidecar_path(&file), sidecar_path(&dao)]);
         let sidecar = read(&sidecar_path(&dao)).unwrap();
@@ -225,7 +263,9 @@ mod tests {
         let file = dir.path().join("no/such/folder/h.go");
         let job = expected(&file, None);
         let mut landing = Landing::new([file.as_path()], meta(), false);
-        let error = landing.land(&job, &[part(&file, "h", "A")]).unwrap_err();
+        let error = landing
+            .land(&job, &[part(&file, "h", "A")], "go build")
+            .unwrap_err();
         assert!(matches!(error, LandError::Write { .. }), "{error}");
         assert!(error.to_string().contains("h.go.assistant: cannot write: "));
     }

@@ -16,7 +16,9 @@ use anyhow::{Context, Result};
 use super::{targets, Outcome, UsageError};
 use crate::ask::{self, Answered, Asker};
 use crate::check::Expected;
-use crate::cli::{GenerateArgs, GenerateFormat, GlobalArgs, LangChoice, ThinkingChoice};
+use crate::cli::{
+    GenerateArgs, GenerateFormat, GlobalArgs, LangChoice, ThinkingChoice, VerifyChoice,
+};
 use crate::context::gather::Gatherer;
 use crate::fsx::absolute;
 use crate::lang::Markers;
@@ -28,6 +30,7 @@ use crate::report::{JobReport, Reporter, Summary};
 use crate::run::{run_all, Ended};
 use crate::scan::{scan, ScannedFile};
 use crate::sidecar::{self, Landing};
+use crate::verify::{self, Verdict, Verifier};
 
 pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     let kind = provider_kind(args.endpoint.kind.as_deref())?;
@@ -85,6 +88,21 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         }
     }
 
+    let verifier = Verifier::new(
+        match args.verify {
+            VerifyChoice::Auto => verify::Mode::Auto,
+            VerifyChoice::On => verify::Mode::On,
+            VerifyChoice::Off => verify::Mode::Off,
+        },
+        Duration::from_secs(args.verify_timeout),
+        std::thread::available_parallelism().map_or(2, usize::from),
+    );
+    if !args.only_print_prompt {
+        verifier
+            .require(prepared.iter().map(|p| p.job.file.lang))
+            .map_err(|e| UsageError(e.to_string()))?;
+    }
+
     if args.only_print_prompt {
         let shown: Vec<(&Job, &Prompt)> = prepared.iter().map(|p| (&p.job, &p.prompt)).collect();
         prompts::print_prompts(&shown, args);
@@ -124,6 +142,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         provider: provider.name().to_string(),
         model: provider.model().to_string(),
         time: std::time::SystemTime::now(),
+        verified: None,
     };
     let shared = Shared {
         asker: Asker {
@@ -135,6 +154,8 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
             },
             gate: Gate::with_rpm(args.rpm),
             templates: Arc::new(templates),
+            verifier: Arc::new(verifier),
+            repair_rounds: args.repair_rounds,
         },
         reporter: Arc::clone(&reporter),
     };
@@ -261,11 +282,12 @@ async fn ask_all(
         args.concurrency as usize,
         |item| perform(item, shared.clone()),
         |done: Done| {
-            let (checked, error) = match done.answered.result {
-                Ok(checked) => (checked, None),
-                Err(error) => (Vec::new(), Some(error)),
+            let (checked, verdict, error) = match done.answered.result {
+                Ok((checked, verdict)) => (checked, Some(verdict), None),
+                Err(error) => (Vec::new(), None, Some(error)),
             };
-            let landed = landing.land(&done.expected, &checked);
+            let verified = verdict.as_ref().map(Verdict::label).unwrap_or_default();
+            let landed = landing.land(&done.expected, &checked, &verified);
             let result = match (error, landed) {
                 (None, landed) => landed.map_err(|e| e.to_string()),
                 (Some(error), Ok(_)) => Err(error.to_string()),
@@ -277,6 +299,8 @@ async fn ask_all(
                 label: done.job.label(),
                 functions: done.job.identities(),
                 attempts: done.answered.attempts,
+                repair_rounds: done.answered.repair_rounds,
+                verified: verdict.map(|v| (matches!(v, Verdict::Verified { .. }), v.label())),
                 seconds: done.seconds,
                 usage: done.answered.usage,
                 result,
