@@ -12,6 +12,7 @@ pub mod merge;
 pub mod outline;
 mod sponge;
 mod stubs;
+mod toolchain;
 
 use std::path::Path;
 use std::process::Command;
@@ -79,6 +80,10 @@ impl Language for Go {
 
     fn formatter(&self, _source_path: &Path) -> Option<Command> {
         on_path("gofmt").then(|| Command::new("gofmt"))
+    }
+
+    fn toolchain(&self) -> Option<&'static dyn crate::lang::Toolchain> {
+        Some(&toolchain::GoBuild)
     }
 
     fn proto_refs(&self, stub: &Stub) -> Vec<ProtoRef> {
