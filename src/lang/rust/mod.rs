@@ -17,6 +17,7 @@ pub mod items;
 pub mod merge;
 pub mod outline;
 pub mod stubs;
+mod toolchain;
 mod uses;
 
 use std::cell::Cell;
@@ -93,6 +94,10 @@ impl Language for Rust {
 
     fn formatter(&self, source_path: &Path) -> Option<Command> {
         format::rustfmt(source_path)
+    }
+
+    fn toolchain(&self) -> Option<&'static dyn crate::lang::Toolchain> {
+        Some(&toolchain::CargoCheck)
     }
 
     fn proto_refs(&self, stub: &Stub) -> Vec<ProtoRef> {
