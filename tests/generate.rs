@@ -351,7 +351,7 @@ fn passing_failures_are_retried_and_the_jobs_succeed() {
 }
 
 #[test]
-fn a_bad_answer_gets_one_repair_round_then_a_clear_failure() {
+fn a_bad_answer_gets_its_repair_rounds_then_a_clear_failure() {
     let project = project::example_copy("store");
     let garbage = "Sure! Here is the idea: just check the coupon.";
     let server = FakeLlm::start(Script::new(Behaviour::answer(garbage)).pick(|request| {
@@ -386,13 +386,14 @@ fn a_bad_answer_gets_one_repair_round_then_a_clear_failure() {
         .path()
         .join("internal/handler/order.go.assistant")
         .is_file());
-    // Two jobs, one repair round for the coupon job.
+    // Two jobs; the coupon job uses the default two repair rounds.
     let chats: Vec<_> = server
         .requests()
         .into_iter()
         .filter(|r| r.path.ends_with("/chat/completions"))
         .collect();
-    assert_eq!(chats.len(), 3);
+    assert_eq!(chats.len(), 4);
+    assert_eq!(failed[0]["repair_rounds"], 2);
     let repair = chats
         .iter()
         .find(|r| r.body["messages"].as_array().unwrap().len() == 4)

@@ -21,6 +21,9 @@ pub struct Diagnostic {
     pub column: usize,
     /// The compiler's message, one line.
     pub message: String,
+    /// The package could not even be loaded (a module missing from the cache, an import no module
+    /// provides): nothing was type-checked, so a tree with such an error as it stands gives no verdict.
+    pub unloadable: bool,
 }
 
 impl fmt::Display for Diagnostic {

@@ -255,12 +255,26 @@ fn parse_diagnostics(output: &str, places: &Places) -> Vec<Diagnostic> {
             line: line_number,
             column,
             message: message.to_string(),
+            unloadable: is_load_error(message),
         });
         continues = true;
     }
     let mut seen = std::collections::HashSet::new();
     diagnostics.retain(|d| seen.insert(d.clone()));
     diagnostics
+}
+
+/// What `go build` says when it cannot load a package's imports (before any type checking): a module
+/// missing from `go.sum` or the cache, or an import no module provides.
+fn is_load_error(message: &str) -> bool {
+    const LOAD_ERRORS: &[&str] = &[
+        "missing go.sum entry",
+        "no required module provides package",
+        "cannot find module providing package",
+        "is not in GOROOT",
+        "cannot find package",
+    ];
+    LOAD_ERRORS.iter().any(|known| message.contains(known))
 }
 
 /// Splits `path.go:line:col: message` (or `path.go:line: message`). The position is looked for

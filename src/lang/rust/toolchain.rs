@@ -262,6 +262,7 @@ fn errors(stdout: &str, scratch: &Path, root: &Path) -> Vec<Diagnostic> {
                     Some(label) if !label.is_empty() => format!("{text}: {label}"),
                     _ => text.to_string(),
                 },
+                unloadable: false,
             },
             None if text.starts_with("aborting due to") => continue,
             None => Diagnostic {
@@ -269,6 +270,7 @@ fn errors(stdout: &str, scratch: &Path, root: &Path) -> Vec<Diagnostic> {
                 line: 0,
                 column: 0,
                 message: text.to_string(),
+                unloadable: false,
             },
         };
         if seen.insert(diagnostic.clone()) {
