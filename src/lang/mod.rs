@@ -114,7 +114,7 @@ macro_rules! languages {
     };
 }
 
-languages!(go::Go, rust::Rust);
+languages!(go::Go, rust::Rust, python::Python);
 
 /// A handle to a registered language: small, copyable, comparable; dereferences to its [`Language`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

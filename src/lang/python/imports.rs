@@ -1,0 +1,106 @@
+//! Python imports as sets of bindings, for uniting an addition's imports with a source's: `import a.b
+//! as c` binds `a.b` as `c`, `from m import x, y as z` binds `m.x` as `x` and `m.y` as `z`. What the
+//! source already binds is not imported again; the rest becomes one statement per addition statement.
+
+/// One name an import statement binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Binding {
+    /// The module of a `from … import`, `None` for a plain `import`.
+    from: Option<String>,
+    name: String,
+    alias: Option<String>,
+}
+
+/// The bindings of one import statement, from its text.
+fn bindings(statement: &str) -> Vec<Binding> {
+    let flat: String = statement
+        .replace("\\\n", " ")
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<&str> = flat.split_whitespace().collect();
+    let flat = words.join(" ");
+    let (from, names) = if let Some(rest) = flat.strip_prefix("from ") {
+        match rest.split_once(" import ") {
+            Some((module, names)) => (Some(module.trim().to_string()), names),
+            None => return Vec::new(),
+        }
+    } else if let Some(names) = flat.strip_prefix("import ") {
+        (None, names)
+    } else {
+        return Vec::new();
+    };
+    names
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, alias) = match part.split_once(" as ") {
+                Some((name, alias)) => (name.trim(), Some(alias.trim().to_string())),
+                None => (part, None),
+            };
+            Binding {
+                from: from.clone(),
+                name: name.to_string(),
+                alias,
+            }
+        })
+        .collect()
+}
+
+/// The part of the import `statement` that `existing` (the source's import statements) lacks, as a
+/// statement: the statement as written when all of it is missing, `None` when none is.
+pub fn missing(existing: &[&str], statement: &str) -> Option<String> {
+    let have: Vec<Binding> = existing.iter().flat_map(|s| bindings(s)).collect();
+    let wanted = bindings(statement);
+    let lacking: Vec<&Binding> = wanted.iter().filter(|b| !have.contains(b)).collect();
+    if lacking.is_empty() {
+        return None;
+    }
+    if lacking.len() == wanted.len() {
+        return Some(statement.trim().to_string());
+    }
+    let names: Vec<String> = lacking
+        .iter()
+        .map(|b| match &b.alias {
+            Some(alias) => format!("{} as {alias}", b.name),
+            None => b.name.clone(),
+        })
+        .collect();
+    Some(match &lacking[0].from {
+        Some(module) => format!("from {module} import {}", names.join(", ")),
+        None => format!("import {}", names.join(", ")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_the_source_lacks_is_imported() {
+        let existing = ["import os", "from a.b import (\n    c,  # why\n    d as e,\n)"];
+        assert_eq!(missing(&existing, "import os"), None);
+        assert_eq!(missing(&existing, "from a.b import c, d as e"), None);
+        assert_eq!(
+            missing(&existing, "from a.b import c, f"),
+            Some("from a.b import f".into())
+        );
+        assert_eq!(
+            missing(&existing, "import os, sys as system"),
+            Some("import sys as system".into())
+        );
+        assert_eq!(
+            missing(&existing, "from .x import (y,\n  z)"),
+            Some("from .x import (y,\n  z)".into())
+        );
+        assert_eq!(
+            missing(&existing, "from a.b import d"),
+            Some("from a.b import d".into())
+        );
+    }
+}
