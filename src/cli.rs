@@ -256,6 +256,12 @@ pub struct MergeArgs {
     /// Remove the sidecars that were merged (or already were).
     #[arg(long)]
     pub clean: bool,
+    /// After writing, type-check the merged packages with the project's toolchain and report errors.
+    #[arg(long)]
+    pub verify: bool,
+    /// Seconds a toolchain run may take under --verify.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub verify_timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -200,6 +200,85 @@ impl Verifier {
     }
 }
 
+/// What `merge --verify` found in one project after writing.
+#[derive(Debug)]
+pub struct TreeReport {
+    /// The toolchain, or why the files could not be checked: `go build`, `go not on PATH`.
+    pub checked_by: Result<&'static str, String>,
+    pub root: Option<PathBuf>,
+    /// The compiler's errors in the packages of the merged files.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Type-checks the packages of `files` (sources as they now are on disk), one project at a time: what
+/// `merge --verify` reports. No baseline: after a merge, every error in those packages is the user's.
+pub fn check_tree(files: &[PathBuf], timeout: Duration) -> Vec<TreeReport> {
+    let mut groups: Vec<(Checker, Vec<PathBuf>)> = Vec::new();
+    for file in files.iter().map(|f| absolute(f)) {
+        let Some(lang) = Lang::of(&file) else {
+            continue;
+        };
+        let checker = checker_for(lang, &file);
+        match groups.iter_mut().find(|(c, _)| *c == checker) {
+            Some((_, members)) => members.push(file),
+            None => groups.push((checker, vec![file])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(checker, members)| match checker {
+            Checker::Ready(tool, root) => {
+                let (checked_by, errors) = match tool.check(&root, &members, &[], timeout) {
+                    Ok(errors) => (Ok(tool.name()), errors),
+                    Err(error) => (Err(error.to_string()), Vec::new()),
+                };
+                TreeReport {
+                    checked_by,
+                    root: Some(root),
+                    errors,
+                }
+            }
+            Checker::Unavailable(reason) => TreeReport {
+                checked_by: Err(reason),
+                root: None,
+                errors: Vec::new(),
+            },
+        })
+        .collect()
+}
+
+/// Who can check a file: its toolchain in its project, or why nobody can.
+enum Checker {
+    Ready(&'static dyn Toolchain, PathBuf),
+    Unavailable(String),
+}
+
+impl PartialEq for Checker {
+    fn eq(&self, other: &Checker) -> bool {
+        match (self, other) {
+            (Checker::Ready(a, x), Checker::Ready(b, y)) => a.name() == b.name() && x == y,
+            (Checker::Unavailable(x), Checker::Unavailable(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+fn checker_for(lang: Lang, file: &Path) -> Checker {
+    let Some(tool) = lang.toolchain() else {
+        return Checker::Unavailable(format!("no {} toolchain", lang.display_name()));
+    };
+    if !crate::lang::tools::on_path(tool.program()) {
+        return Checker::Unavailable(format!("{} not on PATH", tool.program()));
+    }
+    match tool.project_root(file) {
+        Some(root) => Checker::Ready(tool, root),
+        None => Checker::Unavailable(format!(
+            "not in a project ({})",
+            lang.dialect().project_files.join(", ")
+        )),
+    }
+}
+
 /// Each checked file's source with the checked code merged in, by absolute path.
 fn replacements(
     lang: Lang,

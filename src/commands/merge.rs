@@ -2,16 +2,19 @@
 //! `crate::merge`); `--dry-run` shows the diffs, `--clean` removes the sidecars that are merged.
 //!
 //! Results go to stdout (`merged PATH (…)`, `already merged PATH`, `would merge PATH` and its diff,
-//! `removed SIDECAR`, `backup DIR`); refusals and failures to stderr. Exit 1 when any sidecar was
-//! refused or failed.
+//! `removed SIDECAR`, `backup DIR`, `verified in ROOT: TOOL`); refusals, failures and compiler errors
+//! to stderr. Exit 1 when any sidecar was refused or failed, or `--verify` found errors.
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Result;
 
 use super::{targets, Outcome};
 use crate::cli::MergeArgs;
 use crate::merge::{self, Options, Plan, Status};
+use crate::verify;
 
 pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     let targets = targets(&args.paths)?;
@@ -60,6 +63,10 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
                     writeln!(out, "merged {}{}", plan.source.display(), changed(plan))?;
                 }
                 writeln!(out, "backup {}", backup.display())?;
+                if args.verify && !verify_merged(&ready, args, &mut out)? {
+                    writeln!(out, "backup {}", backup.display())?;
+                    ok = false;
+                }
             }
             Err(error) => {
                 eprintln!("assistant: error: {error}");
@@ -71,6 +78,35 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         ok &= clean(&plans, &mut out)?;
     }
     Ok(outcome(ok))
+}
+
+/// `--verify`: type-checks the merged packages; prints what fails on stderr and what passed on stdout.
+/// False when the compiler reported errors (the files stay merged).
+fn verify_merged(ready: &[&Plan], args: &MergeArgs, out: &mut impl Write) -> Result<bool> {
+    let files: Vec<PathBuf> = ready.iter().map(|p| p.source.clone()).collect();
+    let mut ok = true;
+    for report in verify::check_tree(&files, Duration::from_secs(args.verify_timeout)) {
+        let place = report
+            .root
+            .as_ref()
+            .map_or(String::new(), |root| format!(" in {}", root.display()));
+        match report.checked_by {
+            Err(reason) => eprintln!("assistant: warning: not verified{place}: {reason}"),
+            Ok(tool) if report.errors.is_empty() => writeln!(out, "verified{place}: {tool}")?,
+            Ok(tool) => {
+                ok = false;
+                for error in &report.errors {
+                    eprintln!("{error}");
+                }
+                eprintln!(
+                    "assistant: {tool} fails{place} after the merge ({} error{})",
+                    report.errors.len(),
+                    if report.errors.len() == 1 { "" } else { "s" }
+                );
+            }
+        }
+    }
+    Ok(ok)
 }
 
 /// Prints refusals and failures; true when there were none.

@@ -29,6 +29,9 @@ pub fn find_stubs(source: &str, markers: &Markers) -> Vec<Stub> {
 
 fn stub_of(visited: &Visited, source: &str, markers: &Markers) -> Option<Stub> {
     let function = visited.node;
+    if is_abstract(visited, source) {
+        return None;
+    }
     let body = function.child_by_field_name("body")?;
     let mut cursor = body.walk();
     let raise = body
@@ -57,6 +60,23 @@ fn stub_of(visited: &Visited, source: &str, markers: &Markers) -> Option<Stub> {
         hint: hint_after(raise, source),
         decl: decl.clone(),
         decl_with_doc: decl,
+    })
+}
+
+/// `@abstractmethod` (or `@abc.abstractmethod`, `@abstractproperty`…): an interface's method that
+/// raises by design and that subclasses implement — not work left undone.
+fn is_abstract(visited: &Visited, source: &str) -> bool {
+    let decorators = &source[visited.outer.start_byte()..visited.node.start_byte()];
+    decorators.lines().any(|line| {
+        let name = line.trim().trim_start_matches('@');
+        let last = name
+            .split('(')
+            .next()
+            .unwrap_or(name)
+            .rsplit('.')
+            .next()
+            .unwrap_or(name);
+        last.starts_with("abstract")
     })
 }
 
@@ -197,5 +217,15 @@ mod tests {
     fn a_broken_file_still_yields_its_stubs() {
         let source = "def broken(:\n    x = \n\n\nclass K:\n    def good(self):\n        raise NotImplementedError()\n";
         assert!(names(source).contains(&"K.good".to_string()), "{:?}", names(source));
+    }
+
+    #[test]
+    fn abstract_methods_are_interfaces_not_stubs() {
+        let source = "import abc\n\n\nclass Store(abc.ABC):\n    @abc.abstractmethod\n    def find(self, key):\n        raise NotImplementedError\n\n    @property\n    @abstractmethod\n    def size(self):\n        raise NotImplementedError()\n\n    def todo(self):\n        raise NotImplementedError\n";
+        let names: Vec<String> = find_stubs(source, &Markers::default())
+            .into_iter()
+            .map(|s| s.identity)
+            .collect();
+        assert_eq!(names, ["Store.todo"]);
     }
 }
