@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{Dialect, Lang, Markers, Stub};
+use super::{Dialect, Lang, Markers, MergeError, Merged, Stub};
 
 /// What a job asked for: the stubs of one file, and the file the answer may extend (the dao).
 #[derive(Debug, Clone)]
@@ -260,4 +260,29 @@ pub fn names_file(name: &str, path: &Path, hint: &str) -> bool {
     let path = clean_path(&path.to_string_lossy());
     let ends = |long: &str, short: &str| long == short || long.ends_with(&format!("/{short}"));
     ends(&name, hint) || ends(hint, &name) || ends(&path, hint)
+}
+
+/// A file's code from its blocks' parts (most answers give one block per file): each later part merged
+/// into the first with the language's `merge`. A conflict is a problem for the model, and no code.
+pub fn join_parts(
+    parts: Vec<String>,
+    file: &str,
+    merge: impl Fn(&str, &str) -> Result<Merged, MergeError>,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let mut parts = parts.into_iter();
+    let mut code = parts.next()?;
+    for part in parts {
+        match merge(&code, &part) {
+            Ok(merged) => code = merged.text,
+            Err(error) => {
+                problems.push(Problem::Conflict {
+                    file: file.to_string(),
+                    detail: error.to_string(),
+                });
+                return None;
+            }
+        }
+    }
+    Some(code)
 }

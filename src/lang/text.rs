@@ -18,6 +18,19 @@ pub fn squeeze(text: &str) -> String {
     text.split_whitespace().collect()
 }
 
+/// The lines joined with `\n`, without the blank lines at either end.
+pub fn trim_blank_lines(lines: &[&str]) -> String {
+    let first = lines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(lines.len());
+    let last = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(first, |i| i + 1);
+    lines[first..last].join("\n")
+}
+
 /// Removes the indentation every non-blank line shares.
 pub fn dedent(text: &str) -> String {
     let indent = text

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::decls::{self, Decl, GoFile};
 use super::merge;
-use crate::lang::answer::names_file;
+use crate::lang::answer::{join_parts, names_file};
 use crate::lang::text::squeeze;
 use crate::lang::{Block, CheckedFile, Expected, Problem, Problems, Stub};
 
@@ -185,7 +185,7 @@ impl<'a> ExpectedFiles<'a> {
                 parts.push(self.render(file, block, &listed));
             }
         }
-        let code = join_parts(file, parts, problems)?;
+        let code = join_parts(parts, file.name, merge::merge, problems)?;
         // What is accepted must merge: a function given twice, or a declaration that overlaps several,
         // is a problem to send back now rather than a sidecar `merge` refuses later.
         if let Err(error) = merge::merge(file.source, &code) {
@@ -355,21 +355,3 @@ impl<'a> ExpectedFiles<'a> {
     }
 }
 
-/// One file's code from its blocks' parts (most answers give one block per file).
-fn join_parts(file: &FileFacts, parts: Vec<String>, problems: &mut Vec<Problem>) -> Option<String> {
-    let mut parts = parts.into_iter();
-    let mut code = parts.next()?;
-    for part in parts {
-        match merge::merge(&code, &part) {
-            Ok(merged) => code = merged.text,
-            Err(error) => {
-                problems.push(Problem::Conflict {
-                    file: file.name.to_string(),
-                    detail: error.to_string(),
-                });
-                return None;
-            }
-        }
-    }
-    Some(code)
-}

@@ -244,15 +244,7 @@ pub fn doc_text(comments: &str) -> String {
             in_block = !closed;
         }
     }
-    let first = lines
-        .iter()
-        .position(|l| !l.is_empty())
-        .unwrap_or(lines.len());
-    let last = lines
-        .iter()
-        .rposition(|l| !l.is_empty())
-        .map_or(first, |i| i + 1);
-    lines[first..last].join("\n")
+    crate::lang::text::trim_blank_lines(&lines)
 }
 
 /// What follows the marker's statement in the body: sponge's commented example code. Empty when the

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use super::defs::{self, Kind, PyFile};
 use super::{merge, stubs, syntax_error, DIALECT};
-use crate::lang::answer::{names_file, without_file_line};
+use crate::lang::answer::{join_parts, names_file, without_file_line};
 use crate::lang::text::{dedent, line_start, next_line_start, squeeze};
 use crate::lang::{Block, CheckedFile, Expected, Lang, Problem, Problems, Stub};
 
@@ -46,7 +46,7 @@ pub(super) fn check(blocks: Vec<Block>, expected: &Expected) -> Result<Vec<Check
             }),
         }
     }
-    let code = join(parts, &file, &mut problems);
+    let code = join_parts(parts, &file, merge::merge, &mut problems);
     let source = defs::list(&target.source);
     if let Some(code) = &code {
         check_stubs(code, &source, expected, &mut problems);
@@ -136,25 +136,6 @@ fn with_classes(code: &str, source: &str, asked: &[Stub]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The blocks' code as one text: each later block merged into the first.
-fn join(parts: Vec<String>, file: &str, problems: &mut Vec<Problem>) -> Option<String> {
-    let mut parts = parts.into_iter();
-    let mut code = parts.next()?;
-    for part in parts {
-        match merge::merge(&code, &part) {
-            Ok(merged) => code = merged.text,
-            Err(error) => {
-                problems.push(Problem::Conflict {
-                    file: file.to_string(),
-                    detail: error.to_string(),
-                });
-                return None;
-            }
-        }
-    }
-    Some(code)
 }
 
 fn check_stubs(code: &str, source: &PyFile, expected: &Expected, problems: &mut Vec<Problem>) {

@@ -281,15 +281,7 @@ pub fn docstring_text(literal: &str) -> String {
         text.push_str(&rest);
     }
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let first = lines
-        .iter()
-        .position(|l| !l.is_empty())
-        .unwrap_or(lines.len());
-    let last = lines
-        .iter()
-        .rposition(|l| !l.is_empty())
-        .map_or(first, |i| i + 1);
-    lines[first..last].join("\n")
+    crate::lang::text::trim_blank_lines(&lines)
 }
 
 #[cfg(test)]

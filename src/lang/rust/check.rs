@@ -10,7 +10,7 @@
 
 use super::items::{self, Kind, RustFile};
 use super::{merge, stubs, DIALECT};
-use crate::lang::answer::{names_file, without_file_line};
+use crate::lang::answer::{join_parts, names_file, without_file_line};
 use crate::lang::{Block, CheckedFile, Expected, Lang, Problem, Problems, Stub};
 
 /// Checks the Rust blocks of an answer (there is at least one).
@@ -37,7 +37,7 @@ pub(super) fn check(blocks: Vec<Block>, expected: &Expected) -> Result<Vec<Check
             }),
         }
     }
-    let code = join(parts, &file, &mut problems);
+    let code = join_parts(parts, &file, merge::merge, &mut problems);
     let listed = code
         .as_deref()
         .map(|code| items::list(code).unwrap_or_default())
@@ -59,25 +59,6 @@ pub(super) fn check(blocks: Vec<Block>, expected: &Expected) -> Result<Vec<Check
             Err(Problems(problems))
         }
     }
-}
-
-/// The blocks' code as one text: each later block merged into the first.
-fn join(parts: Vec<String>, file: &str, problems: &mut Vec<Problem>) -> Option<String> {
-    let mut parts = parts.into_iter();
-    let mut code = parts.next()?;
-    for part in parts {
-        match merge::merge(&code, &part) {
-            Ok(merged) => code = merged.text,
-            Err(error) => {
-                problems.push(Problem::Conflict {
-                    file: file.to_string(),
-                    detail: error.to_string(),
-                });
-                return None;
-            }
-        }
-    }
-    Some(code)
 }
 
 fn check_stubs(
