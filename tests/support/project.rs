@@ -21,7 +21,8 @@ pub fn example_copy(name: &str) -> TempDir {
     dir
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies `from` into `to`, leaving out `target` folders.
+pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
