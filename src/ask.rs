@@ -42,7 +42,8 @@ pub struct Answered {
     pub repair_rounds: u32,
     /// Requests sent, retries included, over both rounds.
     pub attempts: u32,
-    /// Tokens of every answer received.
+    /// Tokens of every attempt the provider billed: answers received, and attempts that failed after
+    /// the provider counted their tokens (an answer cut off at the token limit).
     pub usage: Usage,
 }
 
@@ -206,6 +207,7 @@ impl<R: FnMut(&Retrying<'_>) + Send> Conversation<'_, R> {
             }
             Err(failed) => {
                 self.attempts += failed.attempts;
+                self.usage += failed.usage;
                 Err(failed)
             }
         }

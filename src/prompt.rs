@@ -3,8 +3,10 @@
 //! Templates are files under `prompts/<lang>/` (`system.j2`, `user.j2`, `repair.j2`; a source language
 //! may bring its own folder, as Rust's `rust/system.j2` and `rust/user.j2`), embedded in the binary and overridable one by one with
 //! `--prompts DIR` (a file `DIR/<lang>/<name>` wins). The system message holds everything that never
-//! changes; the user message puts what a file's jobs share first (project context, the file's outline)
-//! and the job's own stubs last, so providers' prefix caches hit across a file's jobs.
+//! changes (nothing per job: no path, time or count); the user message puts what a service's jobs
+//! share first (the project context: dao, model, error codes), then the file's outline, then the job's
+//! own part (its API definition and stubs) last, so providers' prefix caches hit across a run's jobs.
+//! `benches/prompts.rs` measures how much of each prompt is such a shared prefix.
 //!
 //! The budget drops context in a fixed order — error codes, model (for Rust: the type definitions),
 //! nested proto messages, the dao outline, other functions' signatures — and never the stubs (nor, for
@@ -44,9 +46,15 @@ impl PromptLang {
         }
     }
 
-    /// Chinese when the stubs' doc comments hold Han characters, else English.
+    /// Chinese when the doc comments of the file's stubs hold Han characters, else English. The whole
+    /// file's stubs, not the job's: the parts of a split file then speak one language, so their prompts
+    /// share the system message and context as a prefix the provider's cache can serve.
     pub fn detect(job: &Job) -> PromptLang {
-        let han = job.stubs.iter().any(|stub| stub.doc.chars().any(is_han));
+        let han = job
+            .file
+            .stubs
+            .iter()
+            .any(|stub| stub.doc.chars().any(is_han));
         if han {
             PromptLang::Zh
         } else {
@@ -504,6 +512,26 @@ mod tests {
         let jobs = example_jobs();
         // The coupon stubs' comments hold Chinese.
         assert_eq!(PromptLang::detect(&jobs[0]), PromptLang::Zh);
+    }
+
+    #[test]
+    fn the_parts_of_a_split_file_speak_one_language() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/store");
+        let outcome = scan(&[Target::named(root)], &Markers::default());
+        let files = outcome.files.into_iter().map(Arc::new).collect();
+        let parts = crate::plan::jobs(files, 1);
+        // Only some of the coupon stubs' comments hold Chinese; every part follows the file.
+        let coupon: Vec<_> = parts
+            .iter()
+            .filter(|job| job.file.path.ends_with("coupon.go"))
+            .collect();
+        assert!(coupon.len() > 1);
+        assert!(coupon
+            .iter()
+            .any(|job| !job.stubs.iter().any(|s| s.doc.chars().any(is_han))));
+        for job in coupon {
+            assert_eq!(PromptLang::detect(job), PromptLang::Zh, "{}", job.label());
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub struct JobReport {
     /// (`no (go not on PATH)`); `None` for a failed job.
     pub verified: Option<(bool, String)>,
     pub seconds: f64,
+    /// Every token the job was billed, failed attempts included.
     pub usage: Usage,
     /// The sidecars written (the source's first), or why the job failed.
     pub result: Result<Vec<PathBuf>, String>,
@@ -137,7 +138,13 @@ impl Reporter {
                         if job.attempts == 1 { "" } else { "s" },
                         job.seconds,
                     ),
-                    Err(error) => format!("{} {}: {error}", paint("FAIL", 31, *color), job.label),
+                    Err(error) => format!(
+                        "{} {}: {error} ({} in / {} out tokens spent)",
+                        paint("FAIL", 31, *color),
+                        job.label,
+                        job.usage.prompt_tokens,
+                        job.usage.completion_tokens,
+                    ),
                 };
                 // Failures are shown even under --quiet.
                 let quiet = matches!(self, Reporter::Text { quiet: true, .. });
@@ -165,6 +172,9 @@ impl Reporter {
                     "file": job.file.display().to_string(),
                     "functions": job.functions,
                     "error": error,
+                    "prompt_tokens": job.usage.prompt_tokens,
+                    "completion_tokens": job.usage.completion_tokens,
+                    "cached_tokens": job.usage.cached_tokens,
                     "attempts": job.attempts,
                     "repair_rounds": job.repair_rounds,
                 }),

@@ -322,6 +322,105 @@ fn generate_writes_checked_sidecars_and_reports_json_events() {
     assert_eq!(server.request_count(), before + 2);
 }
 
+/// `generate --format json --force` of the store example against `server` as `kind`: the exit code,
+/// the events, and stderr for assertion messages.
+fn json_events(project: &Path, server: &FakeLlm, kind: &str) -> (i32, Vec<Value>, String) {
+    let base = if kind == "gemini" {
+        server.gemini_base_url()
+    } else {
+        server.base_url()
+    };
+    let output = assistant(project)
+        .args([
+            "generate",
+            "--type",
+            kind,
+            "--base-url",
+            &base,
+            "--api-key",
+            KEY,
+        ])
+        .args(["--format", "json", "--force"])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        events(&output.stdout),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cached_prompt_tokens_reach_each_job_and_the_summary_for_every_protocol() {
+    let project = project::example_copy("store");
+    // DeepSeek reports `prompt_cache_hit_tokens`, OpenAI `prompt_tokens_details.cached_tokens`,
+    // Gemini `cachedContentTokenCount`.
+    for (kind, deepseek_usage, cached) in [
+        ("deepseek", true, 448),
+        ("openai", false, 1024),
+        ("gemini", false, 512),
+    ] {
+        let server = FakeLlm::start(Script::new(Behaviour::Empty).pick(move |request| {
+            match answer_for(request)? {
+                Behaviour::Answer(reply) => Some(Behaviour::Answer(fake_llm::Reply {
+                    cached_tokens: cached,
+                    deepseek_usage,
+                    ..reply
+                })),
+                other => Some(other),
+            }
+        }));
+        let (code, events, stderr) = json_events(project.path(), &server, kind);
+        assert_eq!(code, 0, "{kind}: {stderr}");
+        let succeeded: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["event"] == "job_succeeded")
+            .collect();
+        assert_eq!(succeeded.len(), 2, "{kind}: {events:?}");
+        for job in &succeeded {
+            assert_eq!(job["cached_tokens"], cached, "{kind}: {job}");
+        }
+        let summary = events.last().unwrap();
+        assert_eq!(summary["event"], "summary");
+        assert_eq!(summary["cached_tokens"], 2 * cached, "{kind}: {summary}");
+    }
+}
+
+#[test]
+fn tokens_of_cut_off_answers_are_reported_on_the_failed_job_and_in_the_summary() {
+    let project = project::example_copy("store");
+    for kind in ["deepseek", "gemini"] {
+        let server = FakeLlm::start(Behaviour::CutOff);
+        let (code, events, stderr) = json_events(project.path(), &server, kind);
+        assert_eq!(code, 1, "{kind}: {stderr}");
+        let failed: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["event"] == "job_failed")
+            .collect();
+        assert_eq!(failed.len(), 2, "{kind}: {events:?}");
+        let (mut prompt, mut completion) = (0, 0);
+        for job in &failed {
+            let error = job["error"].as_str().unwrap_or_default();
+            assert!(error.contains("cut off"), "{kind}: {error}");
+            let job_prompt = job["prompt_tokens"].as_u64().unwrap_or(0);
+            assert!(job_prompt > 0, "{kind}: {job}");
+            // The fake server sends the cut-off text in three chunks, one token each.
+            assert_eq!(job["completion_tokens"], 3, "{kind}: {job}");
+            assert_eq!(job["cached_tokens"], 0, "{kind}: {job}");
+            prompt += job_prompt;
+            completion += 3;
+        }
+        let summary = events.last().unwrap();
+        assert_eq!(summary["event"], "summary");
+        assert_eq!(summary["failed"], 2);
+        assert_eq!(summary["prompt_tokens"], prompt, "{kind}: {summary}");
+        assert_eq!(
+            summary["completion_tokens"], completion,
+            "{kind}: {summary}"
+        );
+    }
+}
+
 #[test]
 fn passing_failures_are_retried_and_the_jobs_succeed() {
     let project = project::example_copy("store");

@@ -462,6 +462,38 @@ async fn exhausted_retries_report_the_attempts() {
 }
 
 #[tokio::test]
+async fn a_cut_off_answer_still_carries_the_tokens_it_was_billed() {
+    let server = FakeLlm::start(Behaviour::CutOff);
+    for provider in [deepseek(&server), gemini(&server)] {
+        let error = chat_error(provider.as_ref()).await;
+        assert_eq!(error.reason(), Reason::CutOff, "{error}");
+        // The fake server counts the prompt's words and one token per chunk (three here).
+        let usage = error.usage();
+        assert_eq!(
+            (usage.prompt_tokens, usage.completion_tokens),
+            (5, 3),
+            "{error}"
+        );
+        let failed = ask(provider.as_ref(), 2).await.expect_err("cut off");
+        assert_eq!(failed.attempts, 1, "a cut-off is not retried");
+        assert_eq!(failed.usage, usage);
+    }
+}
+
+#[tokio::test]
+async fn failed_attempts_before_the_answer_count_in_its_usage() {
+    // An empty answer is retried; the server still reported the prompt it read.
+    let server = FakeLlm::start(Script::new(answer()).first([Behaviour::Empty, Behaviour::Empty]));
+    let provider = deepseek(&server);
+    let asked = ask_with_retries(provider.as_ref(), &messages(), &policy(2), &Gate::new())
+        .await
+        .expect("answer on the third attempt");
+    assert_eq!(asked.attempts, 3);
+    assert_eq!(asked.answer.usage.prompt_tokens, 3 * 5);
+    assert_eq!(asked.answer.usage.completion_tokens, 4);
+}
+
+#[tokio::test]
 async fn fatal_answers_are_not_retried_and_say_what_to_do() {
     let server = FakeLlm::start(answer());
     let mut config = config(ProviderKind::DeepSeek, server.root_url());

@@ -123,7 +123,7 @@ fn the_servicer_prompt_shows_the_rpc_comment_and_its_messages() {
     for expected in [
         "stubs: InventoryService.ReserveStock\n",
         "You are a senior Python engineer",
-        "## The file: service/inventory_service.py (function bodies elided)",
+        "## The file (function bodies elided): service/inventory_service.py",
         "    def GetStock(self, request, context):\n        ...\n",
         "    def __init__(self, ledger: StockLedger) -> None:\n        self._ledger = ledger\n",
         // The rpc, its comment (the stub's docstring repeats it) and its messages' fields.

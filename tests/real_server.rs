@@ -404,6 +404,12 @@ fn generate_ends_cleanly_and_never_touches_the_source() {
                 error.contains("cut off") && error.contains("--max-tokens"),
                 "not a clear check failure or cut-off: {error}\n{shown}"
             );
+            // The server billed the cut-off answers: the user must see those tokens.
+            assert!(
+                job["prompt_tokens"].as_u64().unwrap_or(0) > 0
+                    && job["completion_tokens"].as_u64().unwrap_or(0) > 0,
+                "a cut-off job reports no tokens spent\n{shown}"
+            );
         }
         assert!(!sidecar.exists(), "a failed job left a sidecar\n{shown}");
         eprintln!(

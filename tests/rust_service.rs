@@ -118,7 +118,7 @@ fn the_prompt_shows_the_stub_in_its_impl_with_the_trait_docs_and_types() {
     for expected in [
         "stubs: <MemoryStore as UserStore>::find, <MemoryStore as UserStore>::insert\n",
         "You are a senior Rust engineer",
-        "## The file: src/memory.rs (function bodies elided)",
+        "## The file (function bodies elided): src/memory.rs",
         // The outline: uses, the struct, the impl headers, bodies elided, the constructor kept.
         "use crate::store::{StoreError, UserStore};",
         "pub fn deactivate(&mut self, id: UserId) -> bool { … }",

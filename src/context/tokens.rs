@@ -4,7 +4,12 @@
 use tiktoken_rs::{o200k_base_singleton, CoreBPE};
 
 pub fn count(text: &str) -> usize {
-    bpe().encode_ordinary(text).len()
+    encode(text).len()
+}
+
+/// The tokens themselves, for comparing prompts (what a provider's prefix cache can reuse).
+pub fn encode(text: &str) -> Vec<u32> {
+    bpe().encode_ordinary(text)
 }
 
 fn bpe() -> &'static CoreBPE {

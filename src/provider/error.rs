@@ -4,14 +4,15 @@
 //! body, an `{"error": …}` object inside a 200 stream, a transport failure — and turning each into
 //! one message that says what failed and what to do ("key rejected by deepseek (HTTP 401): …",
 //! "pass --model, see `assistant models --type gemini`"), with the [`Reason`] and [`ErrorKind`] the
-//! retry policy reads. Leaves to the protocol modules when to call this, and to `retry` what to do
-//! with a retryable error.
+//! retry policy reads, and the tokens the failed attempt was billed for (a cut-off answer still
+//! costs them). Leaves to the protocol modules when to call this, and to `retry` what to do with a
+//! retryable error.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{retry, Origin, Secret};
+use super::{retry, Origin, Secret, Usage};
 
 /// What the retry policy reads off an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,14 +72,17 @@ impl Reason {
     }
 }
 
-/// A failed attempt: a message a user can act on, and what the retry policy needs.
-/// Never holds the API key (every provider scrubs its errors before returning them).
+/// A failed attempt: a message a user can act on, what the retry policy needs, and what the attempt
+/// cost. Never holds the API key (every provider scrubs its errors before returning them).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct ProviderError {
     reason: Reason,
     retry_after: Option<Duration>,
     message: String,
+    /// Tokens the provider reported for this attempt before it was judged a failure; zero when it
+    /// reported none (the request was refused, the stream broke before its usage chunk).
+    usage: Usage,
 }
 
 impl ProviderError {
@@ -87,7 +91,19 @@ impl ProviderError {
             reason,
             retry_after: None,
             message: message.into(),
+            usage: Usage::default(),
         }
+    }
+
+    /// The same error, billed `usage`: a stream that completed with usage but is no answer.
+    pub fn with_usage(mut self, usage: Usage) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// What the failed attempt cost, as the provider counted it.
+    pub fn usage(&self) -> Usage {
+        self.usage
     }
 
     pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {

@@ -121,33 +121,10 @@ impl Gemini {
                 answer.usage = usage.into();
             }
         }
-        match finish_reason.as_deref() {
-            Some("STOP") => {}
-            Some("MAX_TOKENS") => {
-                return Err(ProviderError::new(
-                    Reason::CutOff,
-                    "answer cut off: raise --max-tokens (gemini stopped at MAX_TOKENS)",
-                ))
-            }
-            Some(other) => {
-                return Err(ProviderError::new(
-                    Reason::Refused,
-                    format!("gemini stopped the answer: {other}"),
-                ))
-            }
-            None => {
-                return Err(ProviderError::new(
-                    Reason::StreamBroken,
-                    "stream from gemini ended before the answer was complete",
-                ))
-            }
-        }
-        if answer.text.trim().is_empty() {
-            return Err(ProviderError::new(
-                Reason::EmptyAnswer,
-                "gemini sent an empty answer",
-            ));
-        }
+        // The stream is over: whatever it is judged, its tokens were billed.
+        let usage = answer.usage;
+        let answer =
+            finish(answer, finish_reason.as_deref()).map_err(|error| error.with_usage(usage))?;
         self.endpoint.trace_answer(&answer);
         Ok(answer)
     }
@@ -181,6 +158,38 @@ impl Gemini {
         names.sort();
         Ok(names)
     }
+}
+
+/// Turns a finished stream into the answer, or into the reason it is no answer.
+fn finish(answer: Answer, finish_reason: Option<&str>) -> Result<Answer, ProviderError> {
+    match finish_reason {
+        Some("STOP") => {}
+        Some("MAX_TOKENS") => {
+            return Err(ProviderError::new(
+                Reason::CutOff,
+                "answer cut off: raise --max-tokens (gemini stopped at MAX_TOKENS)",
+            ))
+        }
+        Some(other) => {
+            return Err(ProviderError::new(
+                Reason::Refused,
+                format!("gemini stopped the answer: {other}"),
+            ))
+        }
+        None => {
+            return Err(ProviderError::new(
+                Reason::StreamBroken,
+                "stream from gemini ended before the answer was complete",
+            ))
+        }
+    }
+    if answer.text.trim().is_empty() {
+        return Err(ProviderError::new(
+            Reason::EmptyAnswer,
+            "gemini sent an empty answer",
+        ));
+    }
+    Ok(answer)
 }
 
 impl Provider for Gemini {

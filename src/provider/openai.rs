@@ -127,7 +127,10 @@ impl OpenAiCompatible {
                 answer.usage = usage.into();
             }
         }
-        let answer = finish(&origin, answer, finish_reason.as_deref(), stream.saw_done())?;
+        // The stream is over: whatever it is judged, its tokens were billed.
+        let usage = answer.usage;
+        let answer = finish(&origin, answer, finish_reason.as_deref(), stream.saw_done())
+            .map_err(|error| error.with_usage(usage))?;
         self.endpoint.trace_answer(&answer);
         Ok(answer)
     }

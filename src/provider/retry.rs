@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
-use super::{Answer, Message, Provider, ProviderError, Reason};
+use super::{Answer, Message, Provider, ProviderError, Reason, Usage};
 
 /// The longest server-given wait we honour; past it, we try again anyway (and let the next
 /// answer decide).
@@ -200,7 +200,8 @@ impl Gate {
     }
 }
 
-/// A job's answer and how many attempts it took.
+/// A job's answer and how many attempts it took. The answer's usage includes what the failed
+/// attempts before it cost.
 #[derive(Debug, Clone)]
 pub struct Asked {
     pub answer: Answer,
@@ -213,6 +214,8 @@ pub struct Asked {
 pub struct Failed {
     pub error: ProviderError,
     pub attempts: u32,
+    /// Tokens billed over all the attempts (each failed attempt's [`ProviderError::usage`]).
+    pub usage: Usage,
 }
 
 /// A retry about to happen, for progress output.
@@ -246,15 +249,25 @@ pub async fn ask_with_retries_observed(
     mut on_retry: impl FnMut(&Retrying<'_>) + Send,
 ) -> Result<Asked, Failed> {
     let mut attempts = 0;
+    // A failed attempt may still have been billed (an answer cut off at the token limit).
+    let mut spent = Usage::default();
     loop {
         gate.pass().await;
         attempts += 1;
         let error = match provider.chat(messages).await {
-            Ok(answer) => return Ok(Asked { answer, attempts }),
+            Ok(mut answer) => {
+                answer.usage += spent;
+                return Ok(Asked { answer, attempts });
+            }
             Err(error) => error,
         };
+        spent += error.usage();
         if !error.is_retryable() || attempts > policy.retries {
-            return Err(Failed { error, attempts });
+            return Err(Failed {
+                error,
+                attempts,
+                usage: spent,
+            });
         }
         let wait = policy.delay(attempts - 1, &error);
         on_retry(&Retrying {
