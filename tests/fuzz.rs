@@ -25,7 +25,7 @@ use proptest::test_runner::Config as ProptestConfig;
 use serde_json::json;
 
 use assistant::check::{self, Expected, TargetFile};
-use assistant::lang::go::{decls, merge};
+use assistant::lang::go::{self as go_lang, decls, merge};
 use assistant::lang::{Lang, Markers};
 use assistant::provider::{self, Answer, Message, ProviderConfig, ProviderKind, Timeouts};
 use assistant::sidecar::{self, Meta};
@@ -617,9 +617,13 @@ fn mutate(text: &str, mutations: &[Mutation]) -> String {
 
 /// Every stub's ranges are in bounds, on char boundaries and consistent with its other fields.
 fn assert_stubs_consistent(source: &str) -> Result<(), TestCaseError> {
-    let stubs = go().stubs_in(source, &Markers::default());
+    assert_consistent(source, &go().stubs_in(source, &Markers::default()))
+}
+
+/// `stubs`' ranges are in bounds, on char boundaries and consistent with their other fields.
+fn assert_consistent(source: &str, stubs: &[assistant::lang::Stub]) -> Result<(), TestCaseError> {
     let mut previous_end = 0;
-    for stub in &stubs {
+    for stub in stubs {
         for range in [&stub.decl, &stub.decl_with_doc] {
             prop_assert!(
                 range.start <= range.end && range.end <= source.len(),
@@ -1205,4 +1209,87 @@ fn a_fence_like_line_indented_in_the_code_does_not_end_it() {
 /// The Go language, from the registry.
 fn go() -> Lang {
     Lang::named("go").expect("Go is registered")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Large files: the stub finder by windows gives what the whole-file one gives.
+// ---------------------------------------------------------------------------------------------
+
+/// Declarations that make cutting a file at its column-0 keywords hard: lines like declarations inside
+/// raw strings and block comments, markers in comments and strings, closures, generic methods, brackets
+/// in literals.
+fn tricky_declaration() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "var raw = `\nfunc X() {\n\tpanic(\"implement me\")\n}\n`",
+        "var raw2 = `\n}\n`\n\nfunc Y() {\n\tpanic(\"implement me\")\n}",
+        "/*\nfunc Z() {\n\tpanic(\"implement me\")\n}\n*/",
+        "// panic(\"implement me\")\nvar s = \"panic(\\\"implement me\\\") {\"",
+        "// Outer returns a closure.\nfunc Outer() func() {\n\treturn func() {\n\t\tpanic(\"implement me\")\n\t}\n}",
+        "type Set[T comparable] struct{}\n\n// Add adds.\nfunc (s *Set[T]) Add(v T) {\n\tpanic(\"not implemented\")\n}",
+        "var r, q = '{', '\\''",
+        "var (\n\ta = 1\n\tb = \"}\"\n)",
+        "const c = `{`",
+        "/* doc */ func Inline() { panic(\"unimplemented\") }",
+        "func Hinted() error {\n\tpanic(\"implement me\")\n\n\t// fill in the business logic code here\n\t// example:\n\t//\treturn nil\n}",
+    ])
+}
+
+/// `generated` rendered with its stubs, tricky declarations inserted before some of its functions.
+fn with_tricky(generated: &GoSource, tricky: &[(prop::sample::Index, &str)]) -> String {
+    let mut source = generated.render(true);
+    let newline = if generated.crlf { "\r\n" } else { "\n" };
+    for (at, declaration) in tricky {
+        let func_lines: Vec<usize> = source
+            .match_indices("\nfunc ")
+            .map(|(i, _)| i + 1)
+            .collect();
+        let at = func_lines
+            .get(at.index(func_lines.len().max(1)))
+            .copied()
+            .unwrap_or(source.len());
+        let text = format!("{declaration}\n\n").replace('\n', newline);
+        source.insert_str(at, &text);
+    }
+    source
+}
+
+/// Where the whole file parses, the windows give exactly its stubs (and are always clean enough to be
+/// used). Where it does not, tree-sitter's recovery may reach across the whole file (a broken function
+/// swallowing the ones after it), which no window can know: the windows' stubs are then only checked
+/// to be consistent, positions included.
+fn windows_match_the_whole_file(source: &str) -> Result<(), TestCaseError> {
+    let markers = Markers::default();
+    let windowed = go_lang::windows::stubs_by_windows(source, &markers);
+    if !decls::syntax_problems(source).is_empty() {
+        return assert_consistent(source, &windowed.unwrap_or_default());
+    }
+    let whole = go_lang::whole_file_stubs(source, &markers);
+    let windowed = windowed.ok_or_else(|| {
+        TestCaseError::fail(format!("no clean windows in a file that parses:\n{source}"))
+    })?;
+    prop_assert_eq!(windowed, whole, "source:\n{}", source);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn windowed_stubs_match_on_generated_go(
+        generated in go_source(),
+        tricky in prop::collection::vec((any::<prop::sample::Index>(), tricky_declaration()), 0..6),
+    ) {
+        let source = with_tricky(&generated, &tricky);
+        windows_match_the_whole_file(&source)?;
+    }
+
+    #[test]
+    fn windowed_stubs_match_on_mutated_go(
+        seed in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..12),
+    ) {
+        let seeds = go_seeds();
+        let source = mutate(&seeds[seed.index(seeds.len())], &mutations);
+        windows_match_the_whole_file(&source)?;
+    }
 }

@@ -91,8 +91,12 @@ impl Gatherer {
         let absolute = absolute(path);
         let context = Arc::new(FileContext {
             name: relative_name(&module_root, &absolute),
-            outline: lang.outline(source, OtherFunctions::Signatures),
-            outline_without_others: lang.outline(source, OtherFunctions::Omitted),
+            outline: lang.outline_around(source, &job.file.stubs, OtherFunctions::Signatures),
+            outline_without_others: lang.outline_around(
+                source,
+                &job.file.stubs,
+                OtherFunctions::Omitted,
+            ),
             sponge: lang.layers(&module_root, &absolute, source),
             module_root,
         });

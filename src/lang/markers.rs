@@ -54,6 +54,21 @@ impl Markers {
             .any(|needle| needle.find(bytes).is_some())
     }
 
+    /// Where the needles of `lang` occur in `bytes`: the sorted start offsets of every match. A stub's
+    /// marker message holds one of them, so a large file is searched only around these.
+    pub fn occurrences(&self, lang: &str, bytes: &[u8]) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .needles
+            .iter()
+            .filter(|(name, _)| *name == lang)
+            .flat_map(|(_, finders)| finders)
+            .flat_map(|needle| needle.find_iter(bytes))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     /// Whether a marker call with this (unquoted) message marks a stub: it starts with one of the
     /// language's `prefixes`, equals one of its `exact` messages, or holds an extra marker.
     pub fn marks_stub(&self, message: &str, prefixes: &[&str], exact: &[&str]) -> bool {
@@ -96,5 +111,13 @@ mod tests {
         assert!(markers.may_occur_in("go", b"func f() { panic(\"implement me\") }"));
         assert!(!markers.may_occur_in("go", b"package main\nfunc main() {}\n"));
         assert!(!markers.may_occur_in("cobol", b"implement me"));
+    }
+
+    #[test]
+    fn occurrences_are_sorted_offsets_of_every_needle() {
+        let markers = Markers::new(vec!["TODO(ai)".into()]);
+        let text = b"TODO(ai) unimplemented; implement me, not implemented";
+        assert_eq!(markers.occurrences("go", text), [0, 9, 24, 38]);
+        assert!(markers.occurrences("cobol", text).is_empty());
     }
 }

@@ -52,6 +52,13 @@ pub trait Language: Sync {
     /// The file as the model should see it: the bodies of functions other than constructors elided.
     fn outline(&self, source: &str, others: OtherFunctions) -> String;
 
+    /// The outline a prompt for `stubs` (the file's stubs) shows: [`Language::outline`], unless the file
+    /// is too large to show whole, when a language may keep only what is around the stubs and say what
+    /// it left out.
+    fn outline_around(&self, source: &str, _stubs: &[Stub], others: OtherFunctions) -> String {
+        self.outline(source, others)
+    }
+
     /// A stub as a prompt shows it (with its doc comment, and whatever blocks give it its identity).
     fn stub_excerpt(&self, source: &str, stub: &Stub) -> String {
         source

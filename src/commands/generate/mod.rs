@@ -65,6 +65,9 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
 
     let mut gatherer = Gatherer::default();
     let mut prepared = Vec::with_capacity(jobs.len());
+    // `--only-print-prompt` keeps only the prompts: what a job expects holds a copy of its file, which
+    // for a huge file would be its largest allocation.
+    let mut shown = Vec::new();
     for job in jobs {
         let context = gatherer.job_context(&job);
         let lang = match args.lang {
@@ -75,6 +78,10 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         let prompt = templates
             .render(&job, &context, lang, args.max_context_tokens)
             .map_err(|e| UsageError(e.to_string()))?;
+        if args.only_print_prompt {
+            shown.push((job, prompt));
+            continue;
+        }
         let expected = ask::expected(&job, &context, &markers);
         prepared.push(Prepared {
             job,
@@ -104,7 +111,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     }
 
     if args.only_print_prompt {
-        let shown: Vec<(&Job, &Prompt)> = prepared.iter().map(|p| (&p.job, &p.prompt)).collect();
+        let shown: Vec<(&Job, &Prompt)> = shown.iter().map(|(job, prompt)| (job, prompt)).collect();
         prompts::print_prompts(&shown, args);
         return Ok(Outcome::Success);
     }

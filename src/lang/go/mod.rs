@@ -4,15 +4,18 @@
 //! declaration the parser could make sense of — a stub in a half-edited file is still found.
 //! Finding stubs and the syntax helpers live in [`stubs`], declarations in [`decls`], the outline in
 //! [`outline`], checking answers in [`check`], merging in [`merge`], and sponge's layers (handler →
-//! dao → model) in [`sponge`].
+//! dao → model) in [`sponge`]. A large file is searched and outlined by windows cut at its top-level
+//! declarations ([`windows`], cut points from [`regions`]) instead of one tree of the whole file.
 
 mod check;
 pub mod decls;
 pub mod merge;
 pub mod outline;
+mod regions;
 mod sponge;
 mod stubs;
 mod toolchain;
+pub mod windows;
 
 use std::path::Path;
 use std::process::Command;
@@ -23,6 +26,7 @@ use crate::lang::{
     ProtoRef, SpongeContext, Stub,
 };
 pub(crate) use stubs::{for_each_function, parse, string_literal_value, text, DocRun};
+pub use stubs::whole_file_stubs;
 
 /// `panic` messages that mark a stub by their beginning: sponge's, and older sponge projects'.
 const MESSAGE_PREFIXES: &[&str] = &["implement me", "prompt:"];
@@ -64,6 +68,14 @@ impl Language for Go {
 
     fn outline(&self, source: &str, others: OtherFunctions) -> String {
         outline::outline(source, &[], others)
+    }
+
+    fn outline_around(&self, source: &str, stubs: &[Stub], others: OtherFunctions) -> String {
+        if source.len() >= windows::LARGE_FILE {
+            windows::outline_by_windows(source, stubs, others)
+        } else {
+            outline::outline(source, &[], others)
+        }
     }
 
     fn parses(&self, code: &str) -> bool {

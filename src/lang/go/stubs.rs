@@ -28,13 +28,29 @@ pub fn parse(source: &str) -> Option<Tree> {
     })
 }
 
-/// The stubs of a Go file, in source order.
+/// The stubs of a Go file, in source order. A large file is parsed only around its marker needles
+/// ([`super::windows`]) when that can be done soundly; otherwise the whole file is parsed.
 pub fn find_stubs(source: &str, markers: &Markers) -> Vec<Stub> {
-    let Some(tree) = parse(source) else {
-        return Vec::new();
-    };
+    if source.len() >= super::windows::LARGE_FILE {
+        if let Some(stubs) = super::windows::stubs_by_windows(source, markers) {
+            return stubs;
+        }
+    }
+    whole_file_stubs(source, markers)
+}
+
+/// The stubs of a Go file, from a tree of the whole file.
+pub fn whole_file_stubs(source: &str, markers: &Markers) -> Vec<Stub> {
+    match parse(source) {
+        Some(tree) => stubs_in_tree(tree.root_node(), source, markers),
+        None => Vec::new(),
+    }
+}
+
+/// The stubs under `root`, a tree of `source`, in source order.
+pub(super) fn stubs_in_tree(root: Node, source: &str, markers: &Markers) -> Vec<Stub> {
     let mut stubs = Vec::new();
-    for_each_function(tree.root_node(), source, &mut |decl, doc_start| {
+    for_each_function(root, source, &mut |decl, doc_start| {
         if let Some(stub) = stub_of(decl, doc_start, source, markers) {
             stubs.push(stub);
         }
