@@ -23,13 +23,19 @@
 //!    once without and once with `--rpm 120`. Printed: successful chat requests per minute of wall time
 //!    ÷ R, the 429s, attempts and failed jobs.
 //! 3. `rss`: 1,000 jobs with instant answers at concurrency 50: peak RSS.
+//! 4. `slots`: a server with S slots (a vLLM/Ollama box) streams at most S answers at once, paced as in
+//!    `latency`, and answers 429 with `Retry-After: 1` beyond them. 150 jobs at `--concurrency 48`
+//!    against 6 slots, and 60 jobs at `--concurrency 10` against 4: failed jobs, the 429s, the
+//!    concurrency the run learned, and wall time ÷ the ideal `ceil(N / S) × L` (L as in `latency`).
+//!    Targets (issue "Holding up under real limits"): no failed job, 429s at most half the jobs, and
+//!    wall ÷ ideal at most 1.3 (6 slots) and 1.5 (4 slots).
 //!
 //! Peak RSS is that of the `assistant` child alone: as in `benches/scan.rs`, a fresh small copy of this
 //! program (`--measure-child`, `benches/support/measure.rs`) spawns it and reaps it with `wait4` (a child
 //! spawned straight from this process, which hosts the fake server, would inherit this process's
 //! high-water mark).
 //!
-//! Options: `--jobs N` (the latency part's N), `--only latency|rate|rss`; `ASSISTANT_BIN` times another
+//! Options: `--jobs N` (the latency part's N), `--only latency|rate|rss|slots`; `ASSISTANT_BIN` times another
 //! build of the binary. Each target prints PASS or FAIL; the exit status is 0 either way.
 
 #[path = "../tests/support/fake_llm.rs"]
@@ -72,6 +78,10 @@ const RSS_JOBS: usize = 1000;
 const RSS_CONCURRENCY: usize = 50;
 const RSS_TARGET_MB: f64 = 200.0;
 
+/// The slotted servers: (slots, jobs, `--concurrency`, wall ÷ ideal target).
+const SLOT_RUNS: [(usize, usize, usize, f64); 2] = [(6, 150, 48, 1.3), (4, 60, 10, 1.5)];
+const SLOT_RETRY_AFTER: Duration = Duration::from_secs(1);
+
 // ---------------------------------------------------------------------------------------------------------
 // Options
 
@@ -80,6 +90,7 @@ enum Part {
     Latency,
     Rate,
     Rss,
+    Slots,
 }
 
 struct Options {
@@ -108,14 +119,15 @@ fn read_options() -> Result<Options, String> {
                     "latency" => Part::Latency,
                     "rate" => Part::Rate,
                     "rss" => Part::Rss,
-                    other => return Err(format!("--only {other:?}: latency, rate or rss")),
+                    "slots" => Part::Slots,
+                    other => return Err(format!("--only {other:?}: latency, rate, rss or slots")),
                 })
             }
             // `cargo bench` passes `--bench`; a name filter may follow it. Neither means anything here.
             "--bench" => {}
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo bench --bench generate -- [--jobs N] [--only latency|rate|rss]"
+                    "usage: cargo bench --bench generate -- [--jobs N] [--only latency|rate|rss|slots]"
                 );
                 std::process::exit(0);
             }
@@ -237,6 +249,8 @@ struct Generated {
     job_seconds: f64,
     sidecars: (usize, usize),
     first_error: Option<String>,
+    /// The summary's `concurrency_learned`.
+    learned: Option<u64>,
 }
 
 fn generate(
@@ -281,7 +295,7 @@ fn generate(
     })
     .map_err(|e| e.to_string())?;
     let (mut succeeded, mut failed, mut retried, mut attempts) = (0, 0, 0, 0);
-    let (mut job_seconds, mut first_error) = (0.0, None);
+    let (mut job_seconds, mut first_error, mut learned) = (0.0, None, None);
     for line in String::from_utf8_lossy(&run.stdout).lines() {
         let Ok(event) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -298,7 +312,10 @@ fn generate(
                 }
             }
             Some("job_retrying") => retried += 1,
-            Some("summary") => attempts = event["attempts"].as_u64().unwrap_or(0),
+            Some("summary") => {
+                attempts = event["attempts"].as_u64().unwrap_or(0);
+                learned = event["concurrency_learned"].as_u64();
+            }
             _ => {}
         }
     }
@@ -319,6 +336,7 @@ fn generate(
         attempts,
         sidecars,
         first_error,
+        learned,
     })
 }
 
@@ -437,6 +455,47 @@ fn rss(bin: &Path) -> Result<bool, String> {
     Ok(ok)
 }
 
+fn slots(bin: &Path) -> Result<bool, String> {
+    println!(
+        "== slots: the server streams at most S answers at once (paced as in latency), 429 + Retry-After: {} beyond",
+        SLOT_RETRY_AFTER.as_secs()
+    );
+    let one = generate(bin, &FakeLlm::start(answering_server(paced())), 1, 1, None)?;
+    if one.succeeded != 1 {
+        return Err(format!("the single-job run failed: {}", jobs_line(&one)));
+    }
+    let single = one.run.wall;
+    println!("one request: {:.3} s", single.as_secs_f64());
+    let mut pass = true;
+    for (slots, jobs, concurrency, target) in SLOT_RUNS {
+        let server = FakeLlm::start(answering_server(paced()).slots(slots, SLOT_RETRY_AFTER));
+        let g = generate(bin, &server, jobs, concurrency, None)?;
+        let refused = server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/chat/completions") && r.status == 429)
+            .count();
+        let ideal = single.mul_f64(jobs.div_ceil(slots) as f64);
+        let ratio = g.run.wall.as_secs_f64() / ideal.as_secs_f64();
+        let ok =
+            g.failed == 0 && refused * 2 <= jobs && ratio <= target && g.sidecars.0 == g.sidecars.1;
+        pass &= ok;
+        println!(
+            "{slots} slots, {jobs} jobs, --concurrency {concurrency}: {} failed, {refused} answers of 429, learned {}, \
+             peak {} streaming; wall {:.3} s ÷ ideal {:.3} s = {ratio:.3}; {}  [{} 0 failed, 429s ≤ {}, ratio ≤ {target}]",
+            g.failed,
+            g.learned.map_or("?".to_string(), |n| n.to_string()),
+            server.peak_busy(),
+            g.run.wall.as_secs_f64(),
+            ideal.as_secs_f64(),
+            jobs_line(&g),
+            verdict(ok),
+            jobs / 2
+        );
+    }
+    Ok(pass)
+}
+
 fn main() {
     measure::serve_if_measurer();
     let opts = options::or_exit(read_options(), "generate-bench");
@@ -452,6 +511,9 @@ fn main() {
     }
     if wanted(Part::Rss) {
         results.push(("rss", rss(&bin)));
+    }
+    if wanted(Part::Slots) {
+        results.push(("slots", slots(&bin)));
     }
     println!("== targets");
     for (part, result) in results {

@@ -46,6 +46,9 @@ pub struct Summary {
     pub attempts: u32,
     pub seconds: f64,
     pub interrupted: bool,
+    /// The limit on requests in flight when the run ended, as the server's refusals taught it (the
+    /// `--concurrency` ceiling when none came).
+    pub concurrency_learned: usize,
 }
 
 impl Summary {
@@ -117,6 +120,23 @@ impl Reporter {
                 "event": "job_retrying", "file": label, "attempt": attempt,
                 "wait_seconds": wait.as_secs_f64(), "error": reason,
             })),
+        }
+    }
+
+    /// The learned limit on requests in flight changed: on the progress line, and a line under `-v`.
+    pub fn limit_changed(&self, limit: usize, ceiling: usize, verbose: bool) {
+        if let Reporter::Text {
+            bar: Some(bars), ..
+        } = self
+        {
+            bars.run
+                .set_message(format!(" · {limit}/{ceiling} requests in flight"));
+        }
+        let quiet = matches!(self, Reporter::Text { quiet: true, .. });
+        if verbose && !quiet {
+            self.line(&format!(
+                "assistant: concurrency now {limit} requests in flight (learned; --concurrency {ceiling})"
+            ));
         }
     }
 
@@ -232,6 +252,7 @@ impl Reporter {
                 "attempts": summary.attempts,
                 "seconds": round(summary.seconds),
                 "interrupted": summary.interrupted,
+                "concurrency_learned": summary.concurrency_learned,
             })),
         }
     }
@@ -270,7 +291,7 @@ impl Bars {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let run = multi.add(ProgressBar::new(jobs as u64));
         if let Ok(style) =
-            ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {pos}/{len} jobs")
+            ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {pos}/{len} jobs{msg}")
         {
             run.set_style(style);
         }

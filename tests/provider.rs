@@ -759,6 +759,75 @@ async fn dropping_a_waiting_caller_leaves_the_gate_working() {
     assert_eq!(server.request_count(), 2);
 }
 
+// ---- the learned concurrency ----
+
+/// `callers` asks at once through a gate with a limiter of `ceiling` and `patience`, no retries.
+async fn ask_limited(
+    server: &FakeLlm,
+    callers: usize,
+    ceiling: usize,
+    patience: Duration,
+) -> Vec<Result<u32, Failed>> {
+    let provider: std::sync::Arc<dyn Provider> = deepseek(server).into();
+    let limiter = assistant::provider::limit::Limiter::new(ceiling, patience);
+    let gate = Gate::new().with_limiter(limiter);
+    let jobs: Vec<_> = (0..callers)
+        .map(|_| {
+            let (provider, gate) = (provider.clone(), gate.clone());
+            tokio::spawn(async move {
+                ask_with_retries(provider.as_ref(), &messages(), &policy(0), &gate)
+                    .await
+                    .map(|asked| asked.attempts)
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for job in jobs {
+        results.push(job.await.expect("task"));
+    }
+    results
+}
+
+fn slow_answer() -> Behaviour {
+    Behaviour::Answer(Reply {
+        first_token_delay: Duration::from_millis(100),
+        ..Reply::text(CODE)
+    })
+}
+
+#[tokio::test]
+async fn a_429_the_limiter_answers_for_spends_no_retry() {
+    // Two slots, five callers, no retries: every caller still gets its answer.
+    let server = FakeLlm::start(Script::new(slow_answer()).slots(2, Duration::ZERO));
+    let results = ask_limited(&server, 5, 5, Duration::from_secs(30)).await;
+    for result in &results {
+        assert!(result.is_ok(), "{result:?}");
+    }
+    assert!(server.peak_busy() <= 2);
+    let refused = server.requests().iter().filter(|r| r.status == 429).count();
+    assert!(refused <= 3, "{refused} refusals");
+}
+
+#[tokio::test]
+async fn a_refused_request_waits_for_a_place_instead_of_hammering() {
+    // One slot, held for 1.5 s by one caller: the other is refused once, the limit drops to one,
+    // and it waits for that place rather than being refused again.
+    let long = Behaviour::Answer(Reply {
+        first_token_delay: Duration::from_millis(1500),
+        ..Reply::text(CODE)
+    });
+    let server = FakeLlm::start(Script::new(answer()).first([long]).slots(1, Duration::ZERO));
+    let results = ask_limited(&server, 2, 2, Duration::from_secs(30)).await;
+    let mut attempts: Vec<u32> = results
+        .into_iter()
+        .map(|r| r.expect("both answered"))
+        .collect();
+    attempts.sort();
+    assert_eq!(attempts, [1, 2]);
+    let refused = server.requests().iter().filter(|r| r.status == 429).count();
+    assert_eq!(refused, 1);
+}
+
 // ---- key hygiene ----
 
 #[tokio::test]

@@ -129,6 +129,22 @@ impl ProviderError {
         self.reason.is_retryable()
     }
 
+    /// Whether the server refused for load: a 429 rate limit, or a 5xx that says it is overloaded
+    /// or busy (Gemini's 503 "The model is overloaded", Ollama's "server busy", a 529). The
+    /// concurrency limiter (`limit`) cuts on these.
+    pub fn is_overload(&self) -> bool {
+        match self.reason {
+            Reason::RateLimited => true,
+            Reason::ServerBusy => {
+                let message = self.message.to_ascii_lowercase();
+                ["overload", "busy", "http 529"]
+                    .iter()
+                    .any(|word| message.contains(word))
+            }
+            _ => false,
+        }
+    }
+
     /// What the server asked us to wait, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after

@@ -9,7 +9,8 @@
 //!   and the whole attempt;
 //! - errors a user can act on ([`ProviderError`], `error`), classified for the retry policy, with
 //!   the API key scrubbed out of everything, echoed server bodies included;
-//! - the retry policy, the shared 429 [`Gate`](retry::Gate) and the `--rpm` limiter ([`retry`]).
+//! - the retry policy, the shared 429 [`Gate`](retry::Gate) and the `--rpm` limiter ([`retry`]);
+//! - the number of requests in flight, learned from the server's refusals ([`limit`]).
 //!
 //! Leaves to others: what the prompt says (prompts), what the answer's code means (check), how many
 //! jobs run at once, progress and Ctrl-C (run), flags and exit codes (the CLI). A [`Provider`] makes
@@ -19,6 +20,7 @@ pub mod defaults;
 mod error;
 mod gemini;
 pub mod kinds;
+pub mod limit;
 mod openai;
 pub mod retry;
 mod sse;

@@ -2,9 +2,17 @@
 //! `--rpm` limiter, and [`ask_with_retries`], the entry point the job runner calls.
 //!
 //! Owns: backoff (0.5 s·2ⁿ with jitter, capped), reading `retry-after-ms` / `retry-after` (seconds or
-//! an HTTP date), and one hold-back shared by every job: when any request is told 429, every caller
-//! waits for the same reopening instead of each hammering on. What is retryable is decided where the
-//! error is made ([`ProviderError::kind`]); how many jobs run at once and Ctrl-C belong to the runner.
+//! an HTTP date), and one hold-back shared by every job: when a request is told 429, every caller
+//! waits for the same reopening instead of each hammering on.
+//!
+//! A gate may carry a [`Limiter`] (`generate` gives it one): then every attempt holds one of its
+//! permits, and a 429 that came while other requests were in flight is the limiter's to answer: it
+//! lowers the number of requests in flight, costs none of the job's `--retries`, and only that
+//! request waits (the server's `Retry-After` at least), for as long as the limiter's patience. A
+//! 429 that no concurrency explains (nothing else was in flight: a per-minute rate) is handled as
+//! without a limiter: it holds everyone back and spends a retry.
+//! What is retryable is decided where the error is made ([`ProviderError::kind`]); how many jobs
+//! run at once and Ctrl-C belong to the runner.
 //!
 //! Cancellation: every future here may be dropped at any await (Ctrl-C drops the whole job). No lock
 //! is held across an await, so dropping never blocks the other callers; a dropped caller may leave an
@@ -16,6 +24,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
+use super::limit::{Limiter, Permit, Refusal};
 use super::{Answer, Message, Provider, ProviderError, Reason, Usage};
 
 /// The longest server-given wait we honour; past it, we try again anyway (and let the next
@@ -104,9 +113,12 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 /// - Hold-back: after a 429, [`hold_for`](Gate::hold_for) closes the gate; [`pass`](Gate::pass)
 ///   waits until it reopens. Later holds only ever push the reopening further out.
 /// - Pace (`--rpm N`): requests start at least `60 s / N` apart, whoever sends them.
+/// - Concurrency (optional, [`with_limiter`](Gate::with_limiter)): requests in flight at most the
+///   limiter's learned limit.
 #[derive(Debug, Clone, Default)]
 pub struct Gate {
     state: Arc<Mutex<GateState>>,
+    limiter: Option<Limiter>,
 }
 
 #[derive(Debug, Default)]
@@ -136,7 +148,19 @@ impl Gate {
                 spacing,
                 ..GateState::default()
             })),
+            limiter: None,
         }
+    }
+
+    /// This gate, also holding requests in flight to what `limiter` learns.
+    pub fn with_limiter(mut self, limiter: Limiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// The limiter, if the gate has one.
+    pub fn limiter(&self) -> Option<&Limiter> {
+        self.limiter.as_ref()
     }
 
     /// Waits until this caller may send a request: the gate is open and, with a pace, its slot came.
@@ -153,6 +177,32 @@ impl Gate {
                     }
                 }
             }
+        }
+    }
+
+    /// [`pass`](Gate::pass), then a place among the requests in flight when there is a limiter.
+    /// The pace slot is taken once the place is had, so waiting for a place cannot bunch paced
+    /// requests together; a hold that closed the gate meanwhile sends the caller back to wait.
+    async fn enter(&self) -> Option<Permit> {
+        let Some(limiter) = &self.limiter else {
+            self.pass().await;
+            return None;
+        };
+        loop {
+            while let Some(reopens_at) = self.closed_until(Instant::now()) {
+                tokio::time::sleep_until(reopens_at).await;
+            }
+            let permit = limiter.acquire().await;
+            if self.closed_until(Instant::now()).is_some() {
+                continue;
+            }
+            if let Some(slot) = self.take_slot(Instant::now()) {
+                tokio::time::sleep_until(slot).await;
+                if self.closed_until(Instant::now()).is_some() {
+                    continue;
+                }
+            }
+            return Some(permit);
         }
     }
 
@@ -176,20 +226,22 @@ impl Gate {
     }
 
     fn step(&self, now: Instant) -> Step {
-        let mut state = self.lock();
-        if let Some(reopens_at) = state.reopens_at.filter(|&t| t > now) {
+        if let Some(reopens_at) = self.closed_until(now) {
             return Step::WaitUntilOpen(reopens_at);
         }
-        let Some(spacing) = state.spacing else {
-            return Step::Pass;
-        };
+        match self.take_slot(now) {
+            Some(slot) => Step::WaitForSlot(slot),
+            None => Step::Pass,
+        }
+    }
+
+    /// Takes the next pace slot; `Some` when it is still to come.
+    fn take_slot(&self, now: Instant) -> Option<Instant> {
+        let mut state = self.lock();
+        let spacing = state.spacing?;
         let slot = state.next_slot.map_or(now, |next| next.max(now));
         state.next_slot = Some(slot + spacing);
-        if slot > now {
-            Step::WaitForSlot(slot)
-        } else {
-            Step::Pass
-        }
+        (slot > now).then_some(slot)
     }
 
     fn lock(&self) -> MutexGuard<'_, GateState> {
@@ -230,7 +282,8 @@ pub struct Retrying<'a> {
 }
 
 /// Asks `provider` until it answers, an error cannot pass, or `policy.retries` retries are spent.
-/// Every attempt first passes `gate`; a 429 holds the gate for everyone.
+/// Every attempt first passes `gate`; a 429 holds the gate for everyone — unless the gate has a
+/// limiter, which answers for 429s instead (see the module doc).
 pub async fn ask_with_retries(
     provider: &dyn Provider,
     messages: &[Message],
@@ -251,31 +304,71 @@ pub async fn ask_with_retries_observed(
     let mut attempts = 0;
     // A failed attempt may still have been billed (an answer cut off at the token limit).
     let mut spent = Usage::default();
+    // Failures that spend `--retries`, and 429s the limiter answered for (since the first of them).
+    let mut failures = 0;
+    let mut refusals = 0;
+    let mut refused_since = None;
     loop {
-        gate.pass().await;
+        let permit = gate.enter().await;
         attempts += 1;
         let error = match provider.chat(messages).await {
             Ok(mut answer) => {
                 answer.usage += spent;
+                if let Some(permit) = permit {
+                    permit.succeeded();
+                }
                 return Ok(Asked { answer, attempts });
             }
             Err(error) => error,
         };
         spent += error.usage();
-        if !error.is_retryable() || attempts > policy.retries {
+        let refusal = match permit {
+            Some(permit) if error.is_overload() => Some(permit.refused()),
+            _ => None,
+        };
+        let rate_limited = error.reason() == Reason::RateLimited;
+        if !error.is_retryable() {
             return Err(Failed {
                 error,
                 attempts,
                 usage: spent,
             });
         }
-        let wait = policy.delay(attempts - 1, &error);
+        // A 429 the limiter explains by concurrency is its to answer; one that came while nothing
+        // else was in flight (a per-minute rate) is handled as without a limiter.
+        let answered =
+            rate_limited && matches!(refusal, Some(Refusal::Cut { .. } | Refusal::Counted));
+        let (wait, hold) = match gate.limiter() {
+            Some(limiter) if answered => {
+                let since = *refused_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= limiter.patience() {
+                    return Err(Failed {
+                        error,
+                        attempts,
+                        usage: spent,
+                    });
+                }
+                refusals += 1;
+                (policy.delay(refusals - 1, &error), false)
+            }
+            _ => {
+                failures += 1;
+                if failures > policy.retries {
+                    return Err(Failed {
+                        error,
+                        attempts,
+                        usage: spent,
+                    });
+                }
+                (policy.delay(failures - 1, &error), rate_limited)
+            }
+        };
         on_retry(&Retrying {
             error: &error,
             attempt: attempts,
             wait,
         });
-        if error.reason() == Reason::RateLimited {
+        if hold {
             // Everyone waits, this caller included: it meets the hold at the top of the loop.
             gate.hold_for(wait);
         } else {

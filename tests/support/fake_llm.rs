@@ -12,8 +12,10 @@
 //! - `GET …/models` in OpenAI's shape (`/v1/models`, `/models`) or Gemini's (`/v1beta/models`).
 //!
 //! What each request gets is a [`Behaviour`], chosen by a [`Script`]: an optional per-minute rate
-//! limit first (429 beyond it), then a queue of one-off behaviours, then an optional function of the
-//! request, then the default. Every request is recorded ([`FakeLlm::requests`]).
+//! limit first (429 beyond it), then an optional number of slots (429 while that many answers are
+//! still streaming, as a vLLM/Ollama box with a few slots), then a queue of one-off behaviours, then
+//! an optional function of the request, then the default. Every request is recorded
+//! ([`FakeLlm::requests`]).
 //!
 //! Use: `#[path = "support/fake_llm.rs"] mod fake_llm;` from a test in `tests/`, or
 //! `#[path = "../tests/support/fake_llm.rs"] mod fake_llm;` from a benchmark.
@@ -129,6 +131,7 @@ pub struct Script {
     queue: VecDeque<Behaviour>,
     pick: Option<Pick>,
     rate_limit: Option<(usize, Duration)>,
+    slots: Option<(usize, Duration)>,
 }
 
 impl Script {
@@ -138,6 +141,7 @@ impl Script {
             queue: VecDeque::new(),
             pick: None,
             rate_limit: None,
+            slots: None,
         }
     }
 
@@ -160,6 +164,13 @@ impl Script {
     /// `retry-after-ms` saying when the oldest leaves the window.
     pub fn rate_limit(mut self, requests: usize, window: Duration) -> Self {
         self.rate_limit = Some((requests.max(1), window));
+        self
+    }
+
+    /// At most `slots` chat answers streaming at once; a request beyond them gets 429 with
+    /// `Retry-After: retry_after` (whole seconds, rounded up) and no `retry-after-ms`.
+    pub fn slots(mut self, slots: usize, retry_after: Duration) -> Self {
+        self.slots = Some((slots.max(1), retry_after));
         self
     }
 }
@@ -199,6 +210,17 @@ struct Shared {
     script: Mutex<Script>,
     admitted: Mutex<VecDeque<Instant>>,
     requests: Mutex<Vec<Recorded>>,
+    /// Chat answers streaming now (with `slots`), and the most there ever were.
+    busy: Mutex<(usize, usize)>,
+}
+
+/// A slot taken by a streaming answer; freed when the body ends or is dropped.
+struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        lock(&self.0.busy).0 -= 1;
+    }
 }
 
 /// The running server; it stops when dropped.
@@ -214,6 +236,7 @@ impl FakeLlm {
             script: Mutex::new(script.into()),
             admitted: Mutex::new(VecDeque::new()),
             requests: Mutex::new(Vec::new()),
+            busy: Mutex::new((0, 0)),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let port = listener.local_addr().expect("local address").port();
@@ -269,6 +292,11 @@ impl FakeLlm {
         lock(&self.shared.requests).len()
     }
 
+    /// The most chat answers that streamed at once (counted only with `Script::slots`).
+    pub fn peak_busy(&self) -> usize {
+        lock(&self.shared.busy).1
+    }
+
     /// Replaces the script (the recorded requests stay).
     pub fn set_script(&self, script: impl Into<Script>) {
         *lock(&self.shared.script) = script.into();
@@ -320,7 +348,10 @@ async fn handle(
         Some(Chosen::OverLimit(wait)) => {
             rate_limited(gemini, Some(whole_seconds(wait)), Some(wait))
         }
-        Some(Chosen::Scripted(behaviour)) => render(gemini, is_listing, behaviour, &request),
+        Some(Chosen::NoSlot(wait)) => rate_limited(gemini, Some(whole_seconds(wait)), None),
+        Some(Chosen::Scripted(behaviour, slot)) => {
+            render(gemini, is_listing, behaviour, &request, slot)
+        }
     };
     request.status = response.status().as_u16();
     lock(&shared.requests).push(request);
@@ -330,10 +361,11 @@ async fn handle(
 /// The rate limiter's verdict, or the script's.
 enum Chosen {
     OverLimit(Duration),
-    Scripted(Behaviour),
+    NoSlot(Duration),
+    Scripted(Behaviour, Option<Slot>),
 }
 
-fn choose(shared: &Shared, request: &Recorded, is_chat: bool) -> Chosen {
+fn choose(shared: &Arc<Shared>, request: &Recorded, is_chat: bool) -> Chosen {
     let mut script = lock(&shared.script);
     if let (true, Some((limit, window))) = (is_chat, script.rate_limit) {
         let mut admitted = lock(&shared.admitted);
@@ -349,14 +381,30 @@ fn choose(shared: &Shared, request: &Recorded, is_chat: bool) -> Chosen {
         }
         admitted.push_back(now);
     }
+    let mut slot = None;
+    if let (true, Some((slots, retry_after))) = (is_chat, script.slots) {
+        let mut busy = lock(&shared.busy);
+        if busy.0 >= slots {
+            return Chosen::NoSlot(retry_after);
+        }
+        busy.0 += 1;
+        busy.1 = busy.1.max(busy.0);
+        slot = Some(Slot(Arc::clone(shared)));
+    }
     if let Some(next) = script.queue.pop_front() {
-        return Chosen::Scripted(next);
+        return Chosen::Scripted(next, slot);
     }
     let picked = script.pick.as_ref().and_then(|pick| pick(request));
-    Chosen::Scripted(picked.unwrap_or_else(|| script.default.clone()))
+    Chosen::Scripted(picked.unwrap_or_else(|| script.default.clone()), slot)
 }
 
-fn render(gemini: bool, is_listing: bool, behaviour: Behaviour, request: &Recorded) -> Response {
+fn render(
+    gemini: bool,
+    is_listing: bool,
+    behaviour: Behaviour,
+    request: &Recorded,
+    slot: Option<Slot>,
+) -> Response {
     let model = requested_model(request);
     match behaviour {
         Behaviour::RateLimited(wait) => rate_limited(gemini, wait.map(whole_seconds), None),
@@ -371,7 +419,7 @@ fn render(gemini: bool, is_listing: bool, behaviour: Behaviour, request: &Record
         | Behaviour::MidStreamError
         | Behaviour::Refused => match is_listing {
             true => model_list(gemini),
-            false => sse_response(stream_steps(gemini, &model, behaviour, request)),
+            false => sse_response(stream_steps(gemini, &model, behaviour, request), slot),
         },
         error if gemini => {
             let (status, body) = gemini_error(&error, &model);
@@ -701,22 +749,27 @@ fn prompt_words(body: &Value) -> u64 {
         .sum()
 }
 
-fn sse_response(steps: Vec<Step>) -> Response {
+/// The streamed body; `slot` is held until it ends (or the client goes away).
+fn sse_response(steps: Vec<Step>, slot: Option<Slot>) -> Response {
     let start = tokio::time::Instant::now();
     // Each step has its instant from the start, so slow polls never add up (benchmarks rely on it).
-    let body = stream::unfold(steps.into_iter(), move |mut steps| async move {
-        match steps.next()? {
-            Step::At(offset, text) => {
-                tokio::time::sleep_until(start + offset).await;
-                Some((Ok(Bytes::from(text)), steps))
+    let body = stream::unfold(
+        (steps.into_iter(), slot),
+        move |(mut steps, slot)| async move {
+            match steps.next()? {
+                Step::At(offset, text) => {
+                    tokio::time::sleep_until(start + offset).await;
+                    Some((Ok(Bytes::from(text)), (steps, slot)))
+                }
+                Step::Drop => {
+                    let cut =
+                        std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fake: dropped");
+                    Some((Err(cut), (steps, slot)))
+                }
+                Step::Hang => std::future::pending().await,
             }
-            Step::Drop => {
-                let cut = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fake: dropped");
-                Some((Err(cut), steps))
-            }
-            Step::Hang => std::future::pending().await,
-        }
-    });
+        },
+    );
     let mut response = Response::new(Body::from_stream(body));
     insert_header(&mut response, "content-type", "text/event-stream");
     response

@@ -24,6 +24,7 @@ use crate::fsx::absolute;
 use crate::lang::Markers;
 use crate::plan::{self, Job};
 use crate::prompt::{Prompt, PromptLang, Templates};
+use crate::provider::limit::Limiter;
 use crate::provider::retry::{Gate, RetryPolicy};
 use crate::provider::{self, defaults, Provider, ProviderConfig, ProviderKind, Thinking};
 use crate::report::{JobReport, Reporter, Summary};
@@ -151,6 +152,12 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         time: std::time::SystemTime::now(),
         verified: None,
     };
+    // A job refused (429) for longer than one attempt may take gives up: it would rather have waited
+    // that long for an answer than for a chance to be answered (`--timeout`, 10 minutes by default).
+    let limiter = Limiter::new(
+        args.concurrency as usize,
+        Duration::from_secs(args.timeout.max(1)),
+    );
     let shared = Shared {
         asker: Asker {
             provider,
@@ -159,7 +166,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
                 base: Duration::from_millis(args.backoff_base_ms),
                 ..RetryPolicy::default()
             },
-            gate: Gate::with_rpm(args.rpm),
+            gate: Gate::with_rpm(args.rpm).with_limiter(limiter.clone()),
             templates: Arc::new(templates),
             verifier: Arc::new(verifier),
             repair_rounds: args.repair_rounds,
@@ -171,7 +178,18 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         meta,
         args.stdout,
     );
-    let summary = runtime.block_on(ask_all(prepared, shared, landing, args, fresh.len()));
+    let watched = Watched {
+        limiter,
+        verbose: global.verbose > 0,
+    };
+    let summary = runtime.block_on(ask_all(
+        prepared,
+        shared,
+        landing,
+        args,
+        fresh.len(),
+        watched,
+    ));
     reporter.summary(&summary);
     Ok(if summary.interrupted {
         Outcome::Interrupted
@@ -262,6 +280,30 @@ fn stubbed_files(args: &GenerateArgs, markers: &Markers, quiet: bool) -> Result<
     Ok(files)
 }
 
+/// The learned concurrency, and whether `-v` shows its changes.
+struct Watched {
+    limiter: Limiter,
+    verbose: bool,
+}
+
+impl Watched {
+    /// Shows the limit whenever it changed, at most once a second (every refusal may move it; a line
+    /// each time would drown the rest).
+    async fn watch(self, reporter: Arc<Reporter>) {
+        let ceiling = self.limiter.ceiling();
+        let mut shown = ceiling;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let limit = self.limiter.limit();
+            if limit != shown {
+                shown = limit;
+                reporter.limit_changed(limit, ceiling, self.verbose);
+            }
+        }
+    }
+}
+
 /// A job's result as it comes back to the main task.
 struct Done {
     job: Job,
@@ -276,8 +318,11 @@ async fn ask_all(
     mut landing: Landing,
     args: &GenerateArgs,
     skipped: usize,
+    watched: Watched,
 ) -> Summary {
     let started = Instant::now();
+    let limiter = watched.limiter.clone();
+    let watcher = tokio::spawn(watched.watch(Arc::clone(&shared.reporter)));
     let mut summary = Summary {
         jobs: prepared.len(),
         skipped,
@@ -323,6 +368,8 @@ async fn ask_all(
         },
     )
     .await;
+    watcher.abort();
+    summary.concurrency_learned = limiter.limit();
     summary.interrupted = ended == Ended::Interrupted;
     summary.cancelled = summary.jobs - summary.succeeded - summary.failed;
     summary.seconds = started.elapsed().as_secs_f64();
