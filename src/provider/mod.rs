@@ -15,6 +15,7 @@
 //! jobs run at once, progress and Ctrl-C (run), flags and exit codes (the CLI). A [`Provider`] makes
 //! exactly one attempt per [`Provider::chat`]; retrying is [`retry::ask_with_retries`]'s job.
 
+pub mod batch;
 pub mod defaults;
 mod error;
 mod gemini;
