@@ -23,7 +23,7 @@ use super::super::{Answer, Endpoint, Message, ProviderError, Reason, Role, Think
 use super::http::{self, Auth, Repeat};
 use super::{
     check_unique, split, BatchProvider, BatchRequest, BatchResults, BatchState, BatchStatus,
-    Collector, LineResult, Limits,
+    Collector, Limits, LineResult,
 };
 
 pub(super) struct GeminiBatch {
@@ -93,7 +93,12 @@ impl GeminiBatch {
         .await?;
         let operation = http::json(&self.endpoint, &url, &answer)?;
         let name = text(&operation, "name")
-            .or_else(|| operation.pointer("/metadata/name")?.as_str().map(str::to_string))
+            .or_else(|| {
+                operation
+                    .pointer("/metadata/name")?
+                    .as_str()
+                    .map(str::to_string)
+            })
             .ok_or_else(|| http::missing(&self.endpoint, &url, "name"))?;
         Ok(name.strip_prefix("batches/").unwrap_or(&name).to_string())
     }
@@ -230,9 +235,9 @@ impl GeminiBatch {
             let content = self.download(&file).await?;
             for line in content.lines().filter(|l| !l.trim().is_empty()) {
                 let entry = serde_json::from_str::<Value>(line).ok();
-                let key = entry.as_ref().and_then(|e| {
-                    text(e, "key").or_else(|| text(e.get("metadata")?, "key"))
-                });
+                let key = entry
+                    .as_ref()
+                    .and_then(|e| text(e, "key").or_else(|| text(e.get("metadata")?, "key")));
                 match (entry, key) {
                     (Some(entry), Some(key)) => collector.push(key, read_entry(&entry)),
                     _ => collector.unreadable += 1,
@@ -376,7 +381,9 @@ fn read_response(response: &Value) -> LineResult {
         Some(other) => return LineResult::Error(format!("gemini stopped the answer: {other}")),
     }
     let mut answer = Answer::default();
-    let parts = candidate.pointer("/content/parts").and_then(Value::as_array);
+    let parts = candidate
+        .pointer("/content/parts")
+        .and_then(Value::as_array);
     for part in parts.into_iter().flatten() {
         let piece = part.get("text").and_then(Value::as_str).unwrap_or_default();
         if part.get("thought").and_then(Value::as_bool) == Some(true) {
@@ -449,11 +456,9 @@ fn unix_seconds(time: &str) -> Option<u64> {
         }
         _ => 0,
     };
-    let seconds = days_from_civil(year, month, day) * 86_400
-        + hour * 3600
-        + minute * 60
-        + second as i64
-        - offset;
+    let seconds =
+        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second as i64
+            - offset;
     u64::try_from(seconds).ok()
 }
 
@@ -480,7 +485,10 @@ mod tests {
     fn rfc3339_times_become_unix_seconds() {
         assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(unix_seconds("2026-12-04T19:49:13.5Z"), Some(1_796_413_753));
-        assert_eq!(unix_seconds("2026-12-04T20:49:13+01:00"), Some(1_796_413_753));
+        assert_eq!(
+            unix_seconds("2026-12-04T20:49:13+01:00"),
+            Some(1_796_413_753)
+        );
         assert_eq!(unix_seconds("yesterday"), None);
     }
 
@@ -501,7 +509,10 @@ mod tests {
         let LineResult::Answer(answer) = read_response(&response) else {
             panic!("no answer");
         };
-        assert_eq!((answer.text.as_str(), answer.reasoning.as_str()), ("A", "hm"));
+        assert_eq!(
+            (answer.text.as_str(), answer.reasoning.as_str()),
+            ("A", "hm")
+        );
         assert_eq!(answer.usage.completion_tokens, 5);
         assert_eq!(answer.usage.cached_tokens, 4);
     }

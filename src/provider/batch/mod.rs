@@ -43,7 +43,10 @@ impl BatchState {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            BatchState::Completed | BatchState::Failed | BatchState::Expired | BatchState::Cancelled
+            BatchState::Completed
+                | BatchState::Failed
+                | BatchState::Expired
+                | BatchState::Cancelled
         )
     }
 }

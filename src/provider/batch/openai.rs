@@ -20,7 +20,7 @@ use super::super::{Answer, Endpoint, Message, ProviderError, Reason, Role, Think
 use super::http::{self, Auth, Repeat};
 use super::{
     check_unique, split, BatchProvider, BatchRequest, BatchResults, BatchState, BatchStatus,
-    Collector, LineResult, Limits,
+    Collector, Limits, LineResult,
 };
 
 /// The endpoint every line of the input file is for.
@@ -455,7 +455,10 @@ mod tests {
         let LineResult::Answer(answer) = &lines[0].1 else {
             panic!("{:?}", lines[0]);
         };
-        assert_eq!((answer.text.as_str(), answer.reasoning.as_str()), ("B", "think"));
+        assert_eq!(
+            (answer.text.as_str(), answer.reasoning.as_str()),
+            ("B", "think")
+        );
         assert_eq!(answer.usage.cached_tokens, 4);
         assert!(matches!(&lines[1].1, LineResult::Error(e) if e == "HTTP 400: bad"));
         assert!(matches!(&lines[2].1, LineResult::Error(e) if e == "expired (batch_expired)"));
@@ -464,7 +467,8 @@ mod tests {
 
     #[test]
     fn batch_errors_say_the_line() {
-        let batch = json!({"errors": {"data": [{"code": "invalid_json", "message": "bad", "line": 3}]}});
+        let batch =
+            json!({"errors": {"data": [{"code": "invalid_json", "message": "bad", "line": 3}]}});
         assert_eq!(batch_errors(&batch), vec!["line 3: bad (invalid_json)"]);
     }
 }
