@@ -515,3 +515,22 @@ fn ollama_has_no_batch_mode() {
         .expect("an error");
     assert_eq!(error.reason(), Reason::Config);
 }
+
+#[tokio::test]
+async fn a_lasting_429_gives_up_with_a_rate_limit_error_without_the_key() {
+    for kind in [ProviderKind::OpenAi, ProviderKind::Gemini] {
+        let server = FakeBatch::start(Plan::echo());
+        server.rate_limit_uploads(10);
+        let mut limits = Limits::of(kind.spec().protocol);
+        limits.retry.retries = 1;
+        let provider = build_batch_with(config(kind, &server), limits).expect("batch");
+        let error = provider
+            .submit(&requests(&["a"]))
+            .await
+            .expect_err("rate limited");
+        assert_eq!(error.reason(), Reason::RateLimited, "{kind}: {error}");
+        assert!(!error.message().contains(KEY));
+        assert_eq!(server.requests().len(), 2, "{kind}: one retry");
+        assert!(server.batch_ids().is_empty());
+    }
+}
