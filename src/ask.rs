@@ -131,13 +131,55 @@ pub async fn ask_and_check(
     }
 }
 
+/// Goes on with a conversation whose latest answer came from elsewhere (batch mode's): `messages` are
+/// the conversation so far (system, user, and any earlier answers with their repair requests, of which
+/// there are `rounds_used`), `answer` the answer to judge. From there it is [`ask_and_check`]: check,
+/// verify, and repair while rounds are left. `attempts` and `usage` count only what is asked here.
+pub async fn check_and_repair_from(
+    asker: &Asker,
+    prompt: &Prompt,
+    expected: &Expected,
+    messages: Vec<Message>,
+    rounds_used: u32,
+    answer: String,
+    on_retry: impl FnMut(&Retrying<'_>) + Send,
+    keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
+) -> Answered {
+    let mut talk = Conversation {
+        asker,
+        messages,
+        on_retry,
+        attempts: 0,
+        usage: Usage::default(),
+        rounds: rounds_used,
+    };
+    let result = converse_from(&mut talk, prompt, expected, answer, keep_rejected).await;
+    Answered {
+        result,
+        repair_rounds: talk.rounds,
+        attempts: talk.attempts,
+        usage: talk.usage,
+    }
+}
+
 async fn converse<R: FnMut(&Retrying<'_>) + Send>(
     talk: &mut Conversation<'_, R>,
     prompt: &Prompt,
     expected: &Expected,
     keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
 ) -> Result<(Vec<CheckedFile>, Verdict), JobError> {
-    let mut answer = talk.ask().await?;
+    let answer = talk.ask().await?;
+    converse_from(talk, prompt, expected, answer, keep_rejected).await
+}
+
+/// The conversation from an answer in hand: judge it, and repair while that fails and rounds are left.
+async fn converse_from<R: FnMut(&Retrying<'_>) + Send>(
+    talk: &mut Conversation<'_, R>,
+    prompt: &Prompt,
+    expected: &Expected,
+    mut answer: String,
+    keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
+) -> Result<(Vec<CheckedFile>, Verdict), JobError> {
     loop {
         let problems = match check::check(&answer, expected) {
             Ok(checked) => match talk.asker.verifier.verify(expected, &checked).await {
@@ -168,7 +210,7 @@ async fn converse<R: FnMut(&Retrying<'_>) + Send>(
 }
 
 /// A rejected answer as it is kept: the answer, then why it was rejected.
-fn with_problems(answer: &str, problems: &Problems) -> String {
+pub fn with_problems(answer: &str, problems: &Problems) -> String {
     format!(
         "{}\n\n----- assistant: why this answer was rejected -----\n{}",
         answer.trim_end(),
