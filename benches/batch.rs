@@ -96,7 +96,12 @@ fn main() {
         .filter(|e| e["event"] == "job_succeeded")
         .count();
     let sidecars = (0..jobs)
-        .filter(|i| project.path().join(format!("f{i:04}.go.assistant")).exists())
+        .filter(|i| {
+            project
+                .path()
+                .join(format!("f{i:04}.go.assistant"))
+                .exists()
+        })
         .count();
 
     println!("batch mode, {jobs} jobs (one stub per file), fake batch API answering at once");

@@ -131,29 +131,36 @@ pub async fn ask_and_check(
     }
 }
 
-/// Goes on with a conversation whose latest answer came from elsewhere (batch mode's): `messages` are
-/// the conversation so far (system, user, and any earlier answers with their repair requests, of which
-/// there are `rounds_used`), `answer` the answer to judge. From there it is [`ask_and_check`]: check,
-/// verify, and repair while rounds are left. `attempts` and `usage` count only what is asked here.
+/// A conversation whose latest answer came from elsewhere (batch mode's), to go on with.
+#[derive(Debug, Clone)]
+pub struct SoFar {
+    /// System, user, and any earlier answers each followed by its repair request.
+    pub messages: Vec<Message>,
+    /// Repair requests among `messages`.
+    pub rounds_used: u32,
+    /// The answer to judge.
+    pub answer: String,
+}
+
+/// Goes on with the conversation `so_far`: from there it is [`ask_and_check`] — check, verify, and
+/// repair while rounds are left. `attempts` and `usage` count only what is asked here.
 pub async fn check_and_repair_from(
     asker: &Asker,
     prompt: &Prompt,
     expected: &Expected,
-    messages: Vec<Message>,
-    rounds_used: u32,
-    answer: String,
+    so_far: SoFar,
     on_retry: impl FnMut(&Retrying<'_>) + Send,
     keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
 ) -> Answered {
     let mut talk = Conversation {
         asker,
-        messages,
+        messages: so_far.messages,
         on_retry,
         attempts: 0,
         usage: Usage::default(),
-        rounds: rounds_used,
+        rounds: so_far.rounds_used,
     };
-    let result = converse_from(&mut talk, prompt, expected, answer, keep_rejected).await;
+    let result = converse_from(&mut talk, prompt, expected, so_far.answer, keep_rejected).await;
     Answered {
         result,
         repair_rounds: talk.rounds,

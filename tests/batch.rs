@@ -26,7 +26,11 @@ const KEY: &str = "sk-TESTKEY-must-not-leak-0xBA7C5";
 /// A project of `n` files with one stub each (`f00.go` … with `Stub0` …).
 fn go_project(n: usize) -> TempDir {
     let dir = TempDir::new().unwrap();
-    fs::write(dir.path().join("go.mod"), "module example.com/p\n\ngo 1.21\n").unwrap();
+    fs::write(
+        dir.path().join("go.mod"),
+        "module example.com/p\n\ngo 1.21\n",
+    )
+    .unwrap();
     for i in 0..n {
         fs::write(
             dir.path().join(format!("f{i:02}.go")),
@@ -61,7 +65,10 @@ fn submit(dir: &Path, server: &FakeBatch) -> Vec<String> {
     let output = submit_cmd(dir, server).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("assistant batch collect --wait"), "{stderr}");
+    assert!(
+        stderr.contains("assistant batch collect --wait"),
+        "{stderr}"
+    );
     assert_no_key(&[&output.stdout, &output.stderr]);
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -154,10 +161,10 @@ fn reference_answer(body: &str) -> Option<String> {
 fn submit_status_collect_writes_the_sidecars_a_streamed_run_writes() {
     // The streamed run.
     let streamed = project::example_copy("store");
-    let llm = fake_llm::FakeLlm::start(
-        fake_llm::Script::new(fake_llm::Behaviour::Empty)
-            .pick(|r| reference_answer(&r.body.to_string()).map(|a| fake_llm::Behaviour::answer(&a))),
-    );
+    let llm =
+        fake_llm::FakeLlm::start(fake_llm::Script::new(fake_llm::Behaviour::Empty).pick(|r| {
+            reference_answer(&r.body.to_string()).map(|a| fake_llm::Behaviour::answer(&a))
+        }));
     assistant(streamed.path())
         .args(["generate", "--type", "openai", "--verify", "off"])
         .args(["--base-url", &llm.base_url(), "--api-key", KEY])
@@ -186,7 +193,10 @@ fn submit_status_collect_writes_the_sidecars_a_streamed_run_writes() {
     let job = &recorded["jobs"]["j00000"];
     assert_eq!(job["source_sha256"].as_str().unwrap().len(), 64);
     assert_eq!(job["prompt_sha256"].as_str().unwrap().len(), 64);
-    assert!(job["dependent"]["path"].as_str().unwrap().starts_with("internal/dao/"));
+    assert!(job["dependent"]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("internal/dao/"));
 
     // Status, while the batch runs.
     let status = run_json(batch(project.path(), &["status"]));
@@ -218,13 +228,26 @@ fn submit_status_collect_writes_the_sidecars_a_streamed_run_writes() {
     }
     // `.assistant/` holds only JSON, and neither scan nor merge looks at it.
     for file in files_under(&project.path().join(".assistant")) {
-        assert!(file.extension().is_some_and(|e| e == "json"), "{}", file.display());
+        assert!(
+            file.extension().is_some_and(|e| e == "json"),
+            "{}",
+            file.display()
+        );
     }
-    let scanned = assistant(project.path()).args(["scan", "--format", "json"]).output().unwrap();
+    let scanned = assistant(project.path())
+        .args(["scan", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&scanned.stdout).contains(".assistant/"));
-    assistant(project.path()).args(["merge", "--dry-run"]).assert().success();
+    assistant(project.path())
+        .args(["merge", "--dry-run"])
+        .assert()
+        .success();
     assert_no_key_in_files(project.path());
-    assert!(server.requests().iter().all(|r| r.key.as_deref() == Some(KEY)));
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| r.key.as_deref() == Some(KEY)));
 }
 
 #[test]
@@ -246,12 +269,19 @@ fn a_slow_batch_is_collected_when_final_and_lines_may_come_in_any_order() {
     assert_eq!(of_kind(&early.events, "batch_collected")[0]["pending"], 4);
     assert!(!project.path().join("f00.go.assistant").exists());
 
-    let done = run_json(batch(project.path(), &["collect", ids[0].as_str(), "--wait"]));
+    let done = run_json(batch(
+        project.path(),
+        &["collect", ids[0].as_str(), "--wait"],
+    ));
     assert_eq!(done.code, Some(0), "{}", done.stderr);
     assert_eq!(of_kind(&done.events, "job_succeeded").len(), 4);
     for i in 0..4 {
-        let sidecar = fs::read_to_string(project.path().join(format!("f{i:02}.go.assistant"))).unwrap();
-        assert!(sidecar.contains(&format!("func Stub{i}() error")), "{sidecar}");
+        let sidecar =
+            fs::read_to_string(project.path().join(format!("f{i:02}.go.assistant"))).unwrap();
+        assert!(
+            sidecar.contains(&format!("func Stub{i}() error")),
+            "{sidecar}"
+        );
         assert!(sidecar.contains("return nil"));
     }
 }
@@ -273,19 +303,36 @@ fn each_job_ends_in_exactly_one_state_when_lines_go_missing_twice_or_wrong() {
     let succeeded = of_kind(&ran.events, "job_succeeded");
     let failed = of_kind(&ran.events, "job_failed");
     let files = |list: &[&Value]| {
-        let mut files: Vec<String> = list.iter().map(|e| e["file"].as_str().unwrap().to_string()).collect();
+        let mut files: Vec<String> = list
+            .iter()
+            .map(|e| e["file"].as_str().unwrap().to_string())
+            .collect();
         files.sort();
         files
     };
     assert_eq!(files(&succeeded), ["f00.go", "f02.go"]);
     assert_eq!(files(&failed), ["f01.go", "f03.go", "f04.go"]);
-    assert!(failed.iter().all(|e| e["batch"] == ids[0].as_str()), "{failed:?}");
+    assert!(
+        failed.iter().all(|e| e["batch"] == ids[0].as_str()),
+        "{failed:?}"
+    );
     let missing = failed.iter().find(|e| e["file"] == "f01.go").unwrap();
-    assert!(missing["error"].as_str().unwrap().contains("without an answer"), "{missing}");
+    assert!(
+        missing["error"]
+            .as_str()
+            .unwrap()
+            .contains("without an answer"),
+        "{missing}"
+    );
     // The duplicate's second line (`DUPLICATE`) lost to the first.
-    assert!(fs::read_to_string(project.path().join("f02.go.assistant")).unwrap().contains("return nil"));
+    assert!(fs::read_to_string(project.path().join("f02.go.assistant"))
+        .unwrap()
+        .contains("return nil"));
     let summary = of_kind(&ran.events, "summary")[0];
-    assert_eq!((summary["succeeded"].as_u64(), summary["failed"].as_u64()), (Some(2), Some(3)));
+    assert_eq!(
+        (summary["succeeded"].as_u64(), summary["failed"].as_u64()),
+        (Some(2), Some(3))
+    );
 }
 
 #[test]
@@ -313,7 +360,10 @@ fn expired_and_failed_batches_fail_only_what_they_did_not_answer() {
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     let failed = of_kind(&ran.events, "job_failed");
     assert_eq!(failed.len(), 2);
-    assert!(failed[0]["error"].as_str().unwrap().contains("failed"), "{failed:?}");
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains("failed"),
+        "{failed:?}"
+    );
 }
 
 #[test]
@@ -324,7 +374,9 @@ fn a_429_on_upload_is_waited_out() {
     submit(project.path(), &server);
     let statuses: Vec<u16> = server.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses[0], 429, "{statuses:?}");
-    batch(project.path(), &["collect", "--wait"]).assert().success();
+    batch(project.path(), &["collect", "--wait"])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -333,17 +385,26 @@ fn a_source_changed_since_submission_gets_no_sidecar() {
     let server = FakeBatch::start(answering());
     submit(project.path(), &server);
     let changed = project.path().join("f00.go");
-    fs::write(&changed, fs::read_to_string(&changed).unwrap() + "\n// edited\n").unwrap();
+    fs::write(
+        &changed,
+        fs::read_to_string(&changed).unwrap() + "\n// edited\n",
+    )
+    .unwrap();
     let ran = run_json(batch(project.path(), &["collect", "--wait"]));
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     let failed = of_kind(&ran.events, "job_failed");
     assert_eq!(failed.len(), 1);
     let error = failed[0]["error"].as_str().unwrap();
-    assert!(error.contains("changed since the batch was submitted"), "{error}");
+    assert!(
+        error.contains("changed since the batch was submitted"),
+        "{error}"
+    );
     assert!(!project.path().join("f00.go.assistant").exists());
-    assert!(fs::read_to_string(project.path().join("f00.go.assistant.rejected"))
-        .unwrap()
-        .contains("return nil"));
+    assert!(
+        fs::read_to_string(project.path().join("f00.go.assistant.rejected"))
+            .unwrap()
+            .contains("return nil")
+    );
     assert!(project.path().join("f01.go.assistant").exists());
 }
 
@@ -352,7 +413,9 @@ fn collecting_twice_is_harmless() {
     let project = go_project(3);
     let server = FakeBatch::start(answering());
     let ids = submit(project.path(), &server);
-    batch(project.path(), &["collect", "--wait"]).assert().success();
+    batch(project.path(), &["collect", "--wait"])
+        .assert()
+        .success();
     let sidecar = fs::read(project.path().join("f00.go.assistant")).unwrap();
     let downloads = server.requests().len();
 
@@ -364,8 +427,15 @@ fn collecting_twice_is_harmless() {
     let none = run_json(batch(project.path(), &["collect"]));
     assert_eq!(none.code, Some(0));
     assert_eq!(of_kind(&none.events, "nothing_to_collect").len(), 1);
-    assert_eq!(server.requests().len(), downloads, "no request for a collected batch");
-    assert_eq!(fs::read(project.path().join("f00.go.assistant")).unwrap(), sidecar);
+    assert_eq!(
+        server.requests().len(),
+        downloads,
+        "no request for a collected batch"
+    );
+    assert_eq!(
+        fs::read(project.path().join("f00.go.assistant")).unwrap(),
+        sidecar
+    );
 }
 
 #[test]
@@ -387,7 +457,10 @@ fn an_answer_failing_the_check_goes_back_in_a_repair_batch() {
     assert_eq!(ids.len(), 2);
     assert_eq!(server.custom_ids(&ids[1]), ["j00000.r1"]);
     // The repair request is the conversation: system, user, the answer, the problems.
-    let messages = server.bodies(&ids[1])[0]["messages"].as_array().unwrap().clone();
+    let messages = server.bodies(&ids[1])[0]["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(messages.len(), 4);
     assert_eq!(messages[2]["content"], "no code here");
     assert_eq!(of_kind(&ran.events, "job_succeeded").len(), 2);
@@ -410,7 +483,13 @@ fn repair_now_streams_the_repair_at_once() {
     submit(project.path(), &server);
     let ran = run_json(batch(
         project.path(),
-        &["collect", "--wait", "--repair-now", "--base-url", &llm.base_url()],
+        &[
+            "collect",
+            "--wait",
+            "--repair-now",
+            "--base-url",
+            &llm.base_url(),
+        ],
     ));
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert_eq!(server.batch_ids().len(), 1, "no repair batch");
@@ -458,7 +537,15 @@ fn ctrl_c_during_collect_wait_loses_nothing() {
     submit(project.path(), &server);
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("assistant"))
         .current_dir(project.path())
-        .args(["batch", "collect", "--wait", "--format", "json", "--api-key", KEY])
+        .args([
+            "batch",
+            "collect",
+            "--wait",
+            "--format",
+            "json",
+            "--api-key",
+            KEY,
+        ])
         .env("ASSISTANT_BATCH_POLL_MS", "100")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -469,7 +556,12 @@ fn ctrl_c_during_collect_wait_loses_nothing() {
         libc::kill(child.id() as libc::pid_t, libc::SIGINT);
     }
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     // The state is whole and still waits; a later collect finishes the job.
     let states: Vec<_> = files_under(&project.path().join(".assistant/batches"));
     for state in &states {

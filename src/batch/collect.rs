@@ -235,7 +235,9 @@ impl Run<'_> {
                     source,
                 })?;
             for (custom_id, line) in results.lines {
-                answers.entry(custom_id).or_insert_with(|| (id.clone(), line));
+                answers
+                    .entry(custom_id)
+                    .or_insert_with(|| (id.clone(), line));
             }
             let round = state
                 .batches
@@ -269,7 +271,11 @@ impl Run<'_> {
                     work.push((key.clone(), batch, answer.text, answer.usage));
                 }
                 Some((batch, LineResult::Error(error))) => {
-                    missing.push((key.clone(), batch, format!("the provider failed it: {error}")));
+                    missing.push((
+                        key.clone(),
+                        batch,
+                        format!("the provider failed it: {error}"),
+                    ));
                 }
                 None if complete(*round) => {
                     let reasons = why_missing.get(round).cloned().unwrap_or_default();
@@ -579,7 +585,11 @@ impl Run<'_> {
                 Err(_) => None,
             };
             let Some(prompted) = prompted else {
-                failures.push((key.clone(), answer.clone(), "its prompt is not in the batch's prompts file".to_string()));
+                failures.push((
+                    key.clone(),
+                    answer.clone(),
+                    "its prompt is not in the batch's prompts file".to_string(),
+                ));
                 continue;
             };
             let mut messages = vec![
@@ -638,7 +648,11 @@ impl Run<'_> {
             Err(error) => {
                 for (key, answer, _) in repairs {
                     if !failures.iter().any(|(k, _, _)| *k == key) {
-                        failures.push((key, answer, format!("its repair batch could not be submitted: {error}")));
+                        failures.push((
+                            key,
+                            answer,
+                            format!("its repair batch could not be submitted: {error}"),
+                        ));
                     }
                 }
             }
@@ -728,15 +742,22 @@ async fn judge(work: Work, shared: Arc<Shared>) -> Judged {
             asker,
             &prompt,
             &expected,
-            messages,
-            rounds_used,
-            text,
+            ask::SoFar {
+                messages,
+                rounds_used,
+                answer: text,
+            },
             |r| reporter.retrying(&label, r.attempt, r.wait, &r.error.to_string()),
             |answer| sidecar::save_rejected(answer, &target).ok(),
         )
         .await;
         let result = answered.result.map_err(|e| e.to_string());
-        return ended(result, answered.repair_rounds, answered.attempts, answered.usage);
+        return ended(
+            result,
+            answered.repair_rounds,
+            answered.attempts,
+            answered.usage,
+        );
     }
     let problems = match check::check(&text, &expected) {
         Ok(checked) => match shared.verifier.verify(&expected, &checked).await {

@@ -137,7 +137,10 @@ impl Tokens {
 pub enum Status {
     /// Its request went in round `round`'s batches (0: the first, n: the n-th repair batch) as
     /// `custom_id`; answers are found by `custom_id` whichever of the round's batches holds them.
-    Pending { round: u32, custom_id: String },
+    Pending {
+        round: u32,
+        custom_id: String,
+    },
     /// Its answer passed; the code waits for the file's other jobs before its sidecar is written.
     Checked {
         batch: String,
@@ -151,7 +154,10 @@ pub enum Status {
         batch: String,
         sidecars: Vec<String>,
     },
-    Failed { batch: String, error: String },
+    Failed {
+        batch: String,
+        error: String,
+    },
 }
 
 impl Status {
@@ -229,7 +235,8 @@ pub fn state_path(root: &Path, id: &str) -> PathBuf {
 }
 
 fn prompts_path(root: &Path, id: &str) -> PathBuf {
-    root.join(DIR).join(format!("{}.prompts.json", file_stem(id)))
+    root.join(DIR)
+        .join(format!("{}.prompts.json", file_stem(id)))
 }
 
 /// A batch id as a file name: Gemini's `batches/abc` has a slash.
@@ -313,8 +320,8 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<(), StateError> {
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder).map_err(write_error)?;
     }
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| write_error(std::io::Error::other(e)))?;
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| write_error(std::io::Error::other(e)))?;
     fsx::write_atomic(path, &(text + "\n")).map_err(write_error)
 }
 
@@ -404,7 +411,10 @@ mod tests {
         std::fs::create_dir_all(root.join(DIR)).unwrap();
         std::fs::create_dir_all(root.join("a/b")).unwrap();
         assert_eq!(find_root(None, &root.join("a/b")), Some(root.clone()));
-        assert_eq!(relative(&root, &root.join("a/b/c.go")).as_deref(), Some("a/b/c.go"));
+        assert_eq!(
+            relative(&root, &root.join("a/b/c.go")).as_deref(),
+            Some("a/b/c.go")
+        );
         assert_eq!(resolve(&root, "a/b/c.go"), root.join("a/b/c.go"));
     }
 }

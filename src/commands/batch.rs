@@ -53,7 +53,10 @@ pub fn submit(
     let (root, why) = match named.as_slice() {
         [] => (crate::fsx::absolute(Path::new(".")), "the current folder"),
         [one] if one.is_dir() => (crate::fsx::absolute(one), "the folder named"),
-        _ => (submit::common_root(&named), "the common folder of the paths named"),
+        _ => (
+            submit::common_root(&named),
+            "the common folder of the paths named",
+        ),
     };
     if jobs.is_empty() {
         if !global.quiet {
@@ -383,10 +386,12 @@ fn selected(target: &BatchTarget) -> Result<(PathBuf, Vec<(PathBuf, State)>)> {
 
 /// The streamed endpoint of `state`'s provider, with the key from the flag or the environment.
 fn endpoint(state: &State, api_key: Option<String>) -> Result<ProviderConfig, UsageError> {
-    let kind: ProviderKind = state
-        .provider
-        .parse()
-        .map_err(|_| UsageError(format!("unknown provider `{}` in the state", state.provider)))?;
+    let kind: ProviderKind = state.provider.parse().map_err(|_| {
+        UsageError(format!(
+            "unknown provider `{}` in the state",
+            state.provider
+        ))
+    })?;
     let key = defaults::resolve_api_key(kind, api_key);
     if key.is_none() && defaults::of(kind).needs_key {
         return Err(UsageError(defaults::missing_key_message(kind)));
