@@ -132,13 +132,62 @@ pub async fn ask_and_check(
     }
 }
 
+/// A conversation whose latest answer came from elsewhere (batch mode's), to go on with.
+#[derive(Debug, Clone)]
+pub struct SoFar {
+    /// System, user, and any earlier answers each followed by its repair request.
+    pub messages: Vec<Message>,
+    /// Repair requests among `messages`.
+    pub rounds_used: u32,
+    /// The answer to judge.
+    pub answer: String,
+}
+
+/// Goes on with the conversation `so_far`: from there it is [`ask_and_check`] — check, verify, and
+/// repair while rounds are left. `attempts` and `usage` count only what is asked here.
+pub async fn check_and_repair_from(
+    asker: &Asker,
+    prompt: &Prompt,
+    expected: &Expected,
+    so_far: SoFar,
+    on_retry: impl FnMut(&Retrying<'_>) + Send,
+    keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
+) -> Answered {
+    let mut talk = Conversation {
+        asker,
+        messages: so_far.messages,
+        on_retry,
+        attempts: 0,
+        usage: Usage::default(),
+        rounds: so_far.rounds_used,
+    };
+    let result = converse_from(&mut talk, prompt, expected, so_far.answer, keep_rejected).await;
+    Answered {
+        result,
+        repair_rounds: talk.rounds,
+        attempts: talk.attempts,
+        usage: talk.usage,
+    }
+}
+
 async fn converse<R: FnMut(&Retrying<'_>) + Send>(
     talk: &mut Conversation<'_, R>,
     prompt: &Prompt,
     expected: &Expected,
     keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
 ) -> Result<(Vec<CheckedFile>, Verdict), JobError> {
-    let mut answer = talk.ask().await?;
+    let answer = talk.ask().await?;
+    converse_from(talk, prompt, expected, answer, keep_rejected).await
+}
+
+/// The conversation from an answer in hand: judge it, and repair while that fails and rounds are left.
+async fn converse_from<R: FnMut(&Retrying<'_>) + Send>(
+    talk: &mut Conversation<'_, R>,
+    prompt: &Prompt,
+    expected: &Expected,
+    mut answer: String,
+    keep_rejected: impl FnOnce(&str) -> Option<PathBuf> + Send,
+) -> Result<(Vec<CheckedFile>, Verdict), JobError> {
     loop {
         let problems = match check::check(&answer, expected) {
             Ok(checked) => match talk.asker.verifier.verify(expected, &checked).await {
@@ -169,7 +218,7 @@ async fn converse<R: FnMut(&Retrying<'_>) + Send>(
 }
 
 /// A rejected answer as it is kept: the answer, then why it was rejected.
-fn with_problems(answer: &str, problems: &Problems) -> String {
+pub fn with_problems(answer: &str, problems: &Problems) -> String {
     format!(
         "{}\n\n----- assistant: why this answer was rejected -----\n{}",
         answer.trim_end(),

@@ -55,6 +55,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Remove FILE.assistant sidecars and rejected answers.
     Clean(CleanArgs),
+    /// Follow, collect or cancel the batches `generate --batch` submitted.
+    Batch(BatchArgs),
     /// Print a shell's completion script (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the man page as roff (`assistant man | man -l -`).
@@ -214,6 +216,10 @@ pub struct GenerateArgs {
     /// Seconds a toolchain run may take before it is stopped and the answer left unverified.
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     pub verify_timeout: u64,
+    /// Submit every job to the provider's batch API (about half the price, answers within 24 hours)
+    /// and exit with the batch id; `assistant batch collect` checks the answers and writes the sidecars.
+    #[arg(long, conflicts_with_all = ["stdout", "only_print_prompt"])]
+    pub batch: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -282,4 +288,79 @@ pub struct ManArgs {
     /// A subcommand whose own page to print (assistant-COMMAND(1)) instead of assistant(1).
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[command(subcommand)]
+    pub command: BatchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Where each submitted batch is: state, counts, age.
+    Status(BatchStatusArgs),
+    /// Check (and verify) the answers of finished batches and write their sidecars.
+    Collect(BatchCollectArgs),
+    /// Ask the provider to cancel a batch.
+    Cancel(BatchCancelArgs),
+}
+
+/// What every `batch` command takes: which batch, where its state is, the key.
+#[derive(Debug, Args, Clone)]
+pub struct BatchTarget {
+    /// A batch id as `generate --batch` printed it (default: every batch not yet collected).
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+    /// The project root holding `.assistant/batches/` (default: the nearest at or above the current
+    /// folder).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    #[arg(long, value_name = "KEY", hide_env_values = true, help = defaults::api_key_help())]
+    pub api_key: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Text)]
+    pub format: GenerateFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchStatusArgs {
+    #[command(flatten)]
+    pub target: BatchTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchCancelArgs {
+    #[command(flatten)]
+    pub target: BatchTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchCollectArgs {
+    #[command(flatten)]
+    pub target: BatchTarget,
+    /// Poll until every batch is final (5 s, backing off to 60 s), collecting each as it ends.
+    #[arg(long)]
+    pub wait: bool,
+    /// Repair answers that fail the check at once, streamed, instead of in a smaller repair batch.
+    #[arg(long)]
+    pub repair_now: bool,
+    /// Base URL for --repair-now's streamed requests (default: the batch's own).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Type-check each answer with the project's toolchain (default: as at submission).
+    #[arg(long, value_enum, value_name = "auto|on|off")]
+    pub verify: Option<VerifyChoice>,
+    /// Repair rounds a job may use in all (default: as at submission).
+    #[arg(long, value_name = "N")]
+    pub repair_rounds: Option<u32>,
+    /// Seconds a toolchain run may take (default: as at submission).
+    #[arg(long, value_name = "SECS")]
+    pub verify_timeout: Option<u64>,
+    /// Retries of a failed request (downloads, repair submissions, --repair-now's requests).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+    /// First retry's backoff in milliseconds. For tests.
+    #[arg(long, value_name = "MS", default_value_t = 500, hide = true)]
+    pub backoff_base_ms: u64,
 }

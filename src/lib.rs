@@ -13,6 +13,7 @@
 //! calls [`commands`].
 
 pub mod ask;
+pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod commands;

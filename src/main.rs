@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(args, cli.global.quiet),
         Command::Generate(args) => commands::generate::run(args, &cli.global),
         Command::Models(args) => commands::models::run(args),
+        Command::Batch(args) => commands::batch::run(args, &cli.global),
         Command::Merge(args) => commands::merge::run(args, cli.global.quiet),
         Command::Clean(args) => commands::clean::run(args, cli.global.quiet),
         Command::Completions(args) => commands::completions::completions(args),

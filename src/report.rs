@@ -29,6 +29,8 @@ pub struct JobReport {
     pub usage: Usage,
     /// The sidecars written (the source's first), or why the job failed.
     pub result: Result<Vec<PathBuf>, String>,
+    /// The batch the answer came from (batch mode's `collect`); no `batch` field in events otherwise.
+    pub batch: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -172,7 +174,7 @@ impl Reporter {
                     self.line(&line);
                 }
             }
-            Reporter::Json { .. } => self.event(match &job.result {
+            Reporter::Json { .. } => self.event(with_batch(job, match &job.result {
                 Ok(sidecars) => json!({
                     "event": "job_succeeded",
                     "file": job.file.display().to_string(),
@@ -198,7 +200,7 @@ impl Reporter {
                     "attempts": job.attempts,
                     "repair_rounds": job.repair_rounds,
                 }),
-            }),
+            })),
         }
     }
 
@@ -254,6 +256,16 @@ impl Reporter {
                 "interrupted": summary.interrupted,
                 "concurrency_learned": summary.concurrency_learned,
             })),
+        }
+    }
+
+    /// Something only batch mode tells (a batch's progress, a job sent to a repair batch): a line on
+    /// stderr in text (not under --quiet), `event` in JSON.
+    pub fn note(&self, text: &str, event: serde_json::Value) {
+        match self {
+            Reporter::Text { quiet: false, .. } => self.line(text),
+            Reporter::Text { .. } => {}
+            Reporter::Json { .. } => self.event(event),
         }
     }
 
@@ -326,6 +338,14 @@ impl Bars {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, ProgressBar)>> {
         self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// `event` with the job's batch id, when it has one.
+fn with_batch(job: &JobReport, mut event: serde_json::Value) -> serde_json::Value {
+    if let (Some(batch), Some(object)) = (&job.batch, event.as_object_mut()) {
+        object.insert("batch".into(), json!(batch));
+    }
+    event
 }
 
 fn round(seconds: f64) -> f64 {

@@ -1,6 +1,7 @@
 //! The command edge: each subcommand turns flags into calls on the pipeline's stages and results into
 //! output and an exit code. Errors become `anyhow` here and nowhere deeper.
 
+pub mod batch;
 pub mod changed;
 pub mod clean;
 pub mod completions;

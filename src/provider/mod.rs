@@ -16,6 +16,7 @@
 //! jobs run at once, progress and Ctrl-C (run), flags and exit codes (the CLI). A [`Provider`] makes
 //! exactly one attempt per [`Provider::chat`]; retrying is [`retry::ask_with_retries`]'s job.
 
+pub mod batch;
 pub mod defaults;
 mod error;
 mod gemini;
@@ -234,6 +235,17 @@ pub trait Provider: Send + Sync {
 /// The provider `config` describes. Fails before any request when the provider needs a key and
 /// none was given, or when the base URL is unusable.
 pub fn build(config: ProviderConfig) -> Result<Box<dyn Provider>, ProviderError> {
+    let protocol = defaults::of(config.kind).protocol;
+    let endpoint = endpoint(config)?;
+    Ok(match protocol {
+        Protocol::OpenAiChat(dialect) => Box::new(openai::OpenAiCompatible::new(endpoint, dialect)),
+        Protocol::Gemini => Box::new(gemini::Gemini::new(endpoint)),
+    })
+}
+
+/// What every protocol (streamed or batch) starts from: the checked key, base URL and model, and one
+/// HTTP client.
+fn endpoint(config: ProviderConfig) -> Result<Endpoint, ProviderError> {
     let spec = defaults::of(config.kind);
     let key = Secret::new(config.api_key.clone());
     if spec.needs_key && key.expose().is_none() {
@@ -257,7 +269,7 @@ pub fn build(config: ProviderConfig) -> Result<Box<dyn Provider>, ProviderError>
                 format!("cannot set up HTTP: {}", describe(&e)),
             )
         })?;
-    let endpoint = Endpoint {
+    Ok(Endpoint {
         kind: config.kind,
         base_url,
         model,
@@ -268,10 +280,6 @@ pub fn build(config: ProviderConfig) -> Result<Box<dyn Provider>, ProviderError>
             api_key: None,
             ..config
         },
-    };
-    Ok(match spec.protocol {
-        Protocol::OpenAiChat(dialect) => Box::new(openai::OpenAiCompatible::new(endpoint, dialect)),
-        Protocol::Gemini => Box::new(gemini::Gemini::new(endpoint)),
     })
 }
 

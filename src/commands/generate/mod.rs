@@ -111,6 +111,20 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
             .map_err(|e| UsageError(e.to_string()))?;
     }
 
+    if args.batch {
+        // Batch mode: the same jobs and prompts, handed to the batch API instead of asked one by one.
+        let jobs: Vec<_> = prepared
+            .iter()
+            .map(|p| crate::batch::submit::ToSubmit {
+                job: &p.job,
+                prompt: &p.prompt,
+                expected: &p.expected,
+            })
+            .collect();
+        let config = provider_config(args, kind, api_key);
+        return super::batch::submit(&jobs, config, args, fresh.len(), global);
+    }
+
     if args.only_print_prompt {
         let shown: Vec<(&Job, &Prompt)> = shown.iter().map(|(job, prompt)| (job, prompt)).collect();
         prompts::print_prompts(&shown, args);
@@ -356,6 +370,7 @@ async fn ask_all(
                 seconds: done.seconds,
                 usage: done.answered.usage,
                 result,
+                batch: None,
             };
             summary.add(&report);
             reporter.ended(&report);

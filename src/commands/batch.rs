@@ -1,0 +1,445 @@
+//! Batch mode's commands: `generate --batch`'s submission (called from `generate` once every job's
+//! prompt is built), and `assistant batch status | collect | cancel`, which find the submissions in
+//! `.assistant/batches/` at the project root and rebuild their provider from the state (kind, model,
+//! base URL) and the key from the flag or the environment — the key is never stored. The work is
+//! `crate::batch`'s.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use super::{Outcome, UsageError};
+use crate::ask::Asker;
+use crate::batch::collect::{self, Collector, Poll};
+use crate::batch::state::{self, State};
+use crate::batch::submit::{self, Settings, ToSubmit};
+use crate::cli::{
+    BatchArgs, BatchCollectArgs, BatchCommand, BatchTarget, GenerateArgs, GenerateFormat,
+    GlobalArgs, VerifyChoice,
+};
+use crate::lang::Lang;
+use crate::prompt::Templates;
+use crate::provider::batch::{build_batch, BatchProvider};
+use crate::provider::retry::{Gate, RetryPolicy};
+use crate::provider::{self, defaults, ProviderConfig, ProviderKind};
+use crate::report::Reporter;
+use crate::verify::{self, Verifier};
+
+pub fn run(args: &BatchArgs, global: &GlobalArgs) -> Result<Outcome> {
+    match &args.command {
+        BatchCommand::Status(a) => status(&a.target),
+        BatchCommand::Collect(a) => collect(a, global),
+        BatchCommand::Cancel(a) => cancel(&a.target),
+    }
+}
+
+/// `generate --batch`: submits `jobs` and says how to collect them.
+pub fn submit(
+    jobs: &[ToSubmit<'_>],
+    config: ProviderConfig,
+    args: &GenerateArgs,
+    skipped: usize,
+    global: &GlobalArgs,
+) -> Result<Outcome> {
+    let base_url = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| defaults::of(config.kind).base_url.to_string());
+    let provider = build_batch(config).map_err(|e| UsageError(e.to_string()))?;
+    let named = args.paths.all();
+    let (root, why) = match named.as_slice() {
+        [] => (crate::fsx::absolute(Path::new(".")), "the current folder"),
+        [one] if one.is_dir() => (crate::fsx::absolute(one), "the folder named"),
+        _ => (
+            submit::common_root(&named),
+            "the common folder of the paths named",
+        ),
+    };
+    if jobs.is_empty() {
+        if !global.quiet {
+            eprintln!("assistant: nothing to submit ({skipped} files have fresh sidecars)");
+        }
+        return Ok(Outcome::Success);
+    }
+    let settings = Settings {
+        base_url,
+        markers: args.markers.clone(),
+        verify: format!("{:?}", args.verify).to_lowercase(),
+        verify_timeout: args.verify_timeout,
+        repair_rounds: args.repair_rounds,
+    };
+    let runtime = runtime()?;
+    let receipt = runtime.block_on(submit::submit(provider.as_ref(), jobs, &root, settings))?;
+    match args.format {
+        GenerateFormat::Json => println!(
+            "{}",
+            json!({"event": "batch_submitted", "batches": receipt.ids, "jobs": jobs.len(),
+                   "skipped": skipped, "state": receipt.state_path.display().to_string(),
+                   "root": root.display().to_string()})
+        ),
+        GenerateFormat::Text => {
+            for id in &receipt.ids {
+                println!("{id}");
+            }
+            if !global.quiet {
+                eprintln!(
+                    "assistant: {} job{} submitted in batch {}; project root {} ({why}); state in {}",
+                    jobs.len(),
+                    if jobs.len() == 1 { "" } else { "s" },
+                    receipt.ids.join(", "),
+                    root.display(),
+                    receipt.state_path.display(),
+                );
+                eprintln!(
+                    "assistant: answers come within 24 hours: `assistant batch status` shows progress, \
+                     `assistant batch collect --wait` checks them and writes the sidecars"
+                );
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// `batch status [ID]`: one line (or JSON line) per batch — every batch not yet collected, or all of
+/// submission `ID`'s.
+fn status(target: &BatchTarget) -> Result<Outcome> {
+    let (_, states) = selected(target)?;
+    if states.is_empty() {
+        eprintln!("assistant: no batch is waiting to be collected");
+        return Ok(Outcome::Success);
+    }
+    let runtime = runtime()?;
+    for (_, state) in &states {
+        let provider = batch_provider(state, target.api_key.clone())?;
+        for batch in &state.batches {
+            if batch.collected && target.id.is_none() {
+                continue;
+            }
+            let (name, total, completed, failed) = if batch.collected {
+                ("collected".to_string(), None, None, None)
+            } else {
+                let status = runtime
+                    .block_on(provider.status(&batch.id))
+                    .with_context(|| format!("batch {}", batch.id))?;
+                (
+                    collect::state_name(status.state).to_string(),
+                    Some(status.total),
+                    Some(status.completed),
+                    Some(status.failed),
+                )
+            };
+            let age = now().saturating_sub(batch.created);
+            match target.format {
+                GenerateFormat::Json => println!(
+                    "{}",
+                    json!({"batch": batch.id, "submission": state.id, "round": batch.round,
+                           "state": name, "total": total, "completed": completed, "failed": failed,
+                           "age_seconds": age, "provider": state.provider, "model": state.model,
+                           "open_jobs": state.open_jobs()})
+                ),
+                GenerateFormat::Text => {
+                    let counts = match (total, completed, failed) {
+                        (Some(t), Some(c), Some(f)) => format!("{c}/{t} done, {f} failed"),
+                        _ => "answers collected".to_string(),
+                    };
+                    println!(
+                        "{}  {name}  {counts}  {} old  ({} {})",
+                        batch.id,
+                        human_age(age),
+                        state.provider,
+                        state.model
+                    );
+                }
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// `batch cancel [ID]`: asks the provider to cancel a submission's unfinished batches. Without an ID
+/// there must be exactly one submission waiting.
+fn cancel(target: &BatchTarget) -> Result<Outcome> {
+    let (_, states) = selected(target)?;
+    let state = match states.as_slice() {
+        [] => return Err(UsageError("no batch is waiting to be collected".into()).into()),
+        [(_, one)] => one,
+        many => {
+            let ids: Vec<&str> = many.iter().map(|(_, s)| s.id.as_str()).collect();
+            return Err(UsageError(format!(
+                "several submissions are waiting ({}): name the one to cancel",
+                ids.join(", ")
+            ))
+            .into());
+        }
+    };
+    let provider = batch_provider(state, target.api_key.clone())?;
+    let runtime = runtime()?;
+    for batch in state.pending_batches() {
+        let status = runtime
+            .block_on(provider.cancel(&batch.id))
+            .with_context(|| format!("batch {}", batch.id))?;
+        let name = collect::state_name(status.state);
+        match target.format {
+            GenerateFormat::Json => println!(
+                "{}",
+                json!({"event": "batch_cancelled", "batch": batch.id, "state": name})
+            ),
+            GenerateFormat::Text => println!("{}  {name}", batch.id),
+        }
+    }
+    eprintln!(
+        "assistant: what the batch answered before it stopped is still collected by `assistant batch collect`"
+    );
+    Ok(Outcome::Success)
+}
+
+/// `batch collect [ID] [--wait] [--repair-now]`.
+fn collect(args: &BatchCollectArgs, global: &GlobalArgs) -> Result<Outcome> {
+    let target = &args.target;
+    let (root, states) = selected(target)?;
+    let reporter = Arc::new(match target.format {
+        GenerateFormat::Text => Reporter::text(
+            states.iter().map(|(_, s)| s.open_jobs()).sum(),
+            global.quiet,
+            crate::report::use_color(global.color),
+        ),
+        GenerateFormat::Json => Reporter::json(),
+    });
+    if states.is_empty() {
+        reporter.note(
+            "assistant: no batch is waiting to be collected",
+            json!({"event": "nothing_to_collect"}),
+        );
+        return Ok(Outcome::Success);
+    }
+    let runtime = runtime()?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = stop.send(true);
+        }
+    });
+    let mut outcome = Outcome::Success;
+    for (_, mut state) in states {
+        if state.pending_batches().next().is_none() {
+            let landed = state
+                .jobs
+                .values()
+                .filter(|j| matches!(j.status, state::Status::Landed { .. }))
+                .count();
+            let failed = state.jobs.len() - landed;
+            reporter.note(
+                &format!(
+                    "batch {}: already collected ({landed} landed, {failed} failed)",
+                    state.id
+                ),
+                json!({"event": "already_collected", "batch": state.id,
+                       "landed": landed, "failed": failed}),
+            );
+            continue;
+        }
+        let collector = collector(&root, &state, args, Arc::clone(&reporter), global)?;
+        let wait = args.wait.then(Poll::from_env);
+        let tally = runtime.block_on(collect::collect(
+            &collector,
+            &mut state,
+            wait,
+            stopped.clone(),
+        ))?;
+        reporter.summary(&tally.summary);
+        reporter.note(
+            &format!(
+                "batch {}: {} already collected, {} waiting{}",
+                state.id,
+                tally.already,
+                tally.pending,
+                if tally.running.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (batch {} not finished: `assistant batch collect --wait`)",
+                        tally.running.join(", ")
+                    )
+                }
+            ),
+            json!({"event": "batch_collected", "batch": state.id,
+                   "already_collected": tally.already, "pending": tally.pending,
+                   "running": tally.running}),
+        );
+        if tally.summary.interrupted {
+            return Ok(Outcome::Interrupted);
+        }
+        if tally.summary.failed > 0 {
+            outcome = Outcome::Failure;
+        }
+    }
+    Ok(outcome)
+}
+
+/// What collecting `state` needs: its provider, the verifier and, under `--repair-now`, a streamed
+/// provider to repair with.
+fn collector(
+    root: &Path,
+    state: &State,
+    args: &BatchCollectArgs,
+    reporter: Arc<Reporter>,
+    global: &GlobalArgs,
+) -> Result<Collector> {
+    let provider: Arc<dyn BatchProvider> =
+        Arc::from(batch_provider(state, args.target.api_key.clone())?);
+    let verify = match args.verify {
+        Some(choice) => choice,
+        None => match state.verify.as_str() {
+            "on" => VerifyChoice::On,
+            "off" => VerifyChoice::Off,
+            _ => VerifyChoice::Auto,
+        },
+    };
+    let verifier = Verifier::new(
+        match verify {
+            VerifyChoice::Auto => verify::Mode::Auto,
+            VerifyChoice::On => verify::Mode::On,
+            VerifyChoice::Off => verify::Mode::Off,
+        },
+        Duration::from_secs(args.verify_timeout.unwrap_or(state.verify_timeout)),
+        std::thread::available_parallelism().map_or(2, usize::from),
+    );
+    verifier
+        .require(
+            state
+                .jobs
+                .values()
+                .filter_map(|j| Lang::of(Path::new(&j.path))),
+        )
+        .map_err(|e| UsageError(e.to_string()))?;
+    let (templates, _) = Templates::load(None).map_err(|e| UsageError(e.to_string()))?;
+    let templates = Arc::new(templates);
+    let verifier = Arc::new(verifier);
+    let repair_rounds = args.repair_rounds.unwrap_or(state.repair_rounds);
+    let repair_now = if args.repair_now {
+        let mut config = endpoint(state, args.target.api_key.clone())?;
+        if let Some(url) = &args.base_url {
+            config.base_url = Some(url.clone());
+        }
+        config.trace = global.verbose >= 2;
+        let streamed = provider::build(config).map_err(|e| UsageError(e.to_string()))?;
+        Some(Asker {
+            provider: Arc::from(streamed),
+            policy: RetryPolicy {
+                retries: args.retries,
+                base: Duration::from_millis(args.backoff_base_ms),
+                ..RetryPolicy::default()
+            },
+            gate: Gate::new(),
+            templates: Arc::clone(&templates),
+            verifier: Arc::clone(&verifier),
+            repair_rounds,
+        })
+    } else {
+        None
+    };
+    Ok(Collector {
+        root: root.to_path_buf(),
+        provider,
+        repair_now,
+        templates,
+        verifier,
+        repair_rounds,
+        reporter,
+        concurrency: 8,
+        save_every: Duration::from_secs(1),
+    })
+}
+
+/// The project root and its submissions: `ID`'s (an error if there is none), or every one with a
+/// batch not yet collected.
+fn selected(target: &BatchTarget) -> Result<(PathBuf, Vec<(PathBuf, State)>)> {
+    let root = state::find_root(target.dir.as_deref(), Path::new(".")).ok_or_else(|| {
+        UsageError(format!(
+            "no {} at or above the current folder (submit with `assistant generate --batch`, or name the project with --dir)",
+            state::DIR
+        ))
+    })?;
+    let all = state::load_all(&root)?;
+    let chosen: Vec<(PathBuf, State)> = match &target.id {
+        Some(id) => {
+            let found: Vec<_> = all.into_iter().filter(|(_, s)| s.answers_to(id)).collect();
+            if found.is_empty() {
+                return Err(UsageError(format!(
+                    "no batch {id} in {}",
+                    root.join(state::DIR).display()
+                ))
+                .into());
+            }
+            found
+        }
+        None => all
+            .into_iter()
+            .filter(|(_, s)| s.pending_batches().next().is_some())
+            .collect(),
+    };
+    Ok((root, chosen))
+}
+
+/// The streamed endpoint of `state`'s provider, with the key from the flag or the environment.
+fn endpoint(state: &State, api_key: Option<String>) -> Result<ProviderConfig, UsageError> {
+    let kind: ProviderKind = state.provider.parse().map_err(|_| {
+        UsageError(format!(
+            "unknown provider `{}` in the state",
+            state.provider
+        ))
+    })?;
+    let key = defaults::resolve_api_key(kind, api_key);
+    if key.is_none() && defaults::of(kind).needs_key {
+        return Err(UsageError(defaults::missing_key_message(kind)));
+    }
+    let mut config = ProviderConfig::new(kind);
+    config.base_url = Some(state.base_url.clone());
+    config.model = Some(state.model.clone());
+    config.api_key = key;
+    Ok(config)
+}
+
+fn batch_provider(state: &State, api_key: Option<String>) -> Result<Box<dyn BatchProvider>> {
+    let config = endpoint(state, api_key)?;
+    Ok(build_batch(config).map_err(|e| UsageError(e.to_string()))?)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `45s`, `12m`, `3h 5m`, `2d 4h`.
+fn human_age(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        s => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_like_a_person_says_them() {
+        assert_eq!(human_age(5), "5s");
+        assert_eq!(human_age(125), "2m");
+        assert_eq!(human_age(3 * 3600 + 300), "3h 5m");
+        assert_eq!(human_age(2 * 86_400 + 4 * 3600), "2d 4h");
+    }
+}
