@@ -26,6 +26,7 @@ pub fn on_path(program: &str) -> bool {
 /// while it runs, so a compiler with much to say cannot fill one and hang.
 pub fn run_with_timeout(mut command: Command, timeout: Duration) -> Result<Output, ToolError> {
     let program = command.get_program().to_string_lossy().into_owned();
+    let started = Instant::now();
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -56,21 +57,20 @@ pub fn run_with_timeout(mut command: Command, timeout: Duration) -> Result<Outpu
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
-    let deadline = Instant::now() + timeout;
     let status = loop {
+        // The deadline is looked at first: a tool noticed late (a loaded machine) that ended after
+        // it still counts as too slow, whatever `try_wait` would say now.
+        if started.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ToolError::TimedOut {
+                program,
+                after: timeout,
+            });
+        }
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(ToolError::TimedOut {
-                    program,
-                    after: timeout,
-                });
-            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10).min(timeout)),
             Err(source) => return Err(ToolError::Spawn { program, source }),
         }
     };
