@@ -99,6 +99,13 @@ pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// `path` as users see it: relative to the current folder when under it.
+pub fn shown(path: &Path) -> PathBuf {
+    let current = absolute(Path::new("."));
+    path.strip_prefix(&current)
+        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

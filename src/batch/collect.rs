@@ -12,19 +12,21 @@
 //! and builds the providers.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 use tokio::sync::watch;
 
+use super::judge::{judge, Judged, Shared, Work};
 use super::rebuild;
-use super::state::{self, JobState, Part, Prompted, State, Status, Turn};
-use crate::ask::{self, Asker, JobError};
-use crate::check::{self, CheckedFile, Problems};
+use super::state::{self, JobState, Part, State, Status, Turn};
+use crate::ask::Asker;
+use crate::check::CheckedFile;
+use crate::fsx::shown;
 use crate::lang::Markers;
-use crate::prompt::{Prompt, PromptLang, Templates};
+use crate::prompt::Templates;
 use crate::provider::batch::{BatchProvider, BatchRequest, BatchState, LineResult};
 use crate::provider::{Message, ProviderError, Usage};
 use crate::report::{JobReport, Reporter, Summary};
@@ -157,35 +159,6 @@ struct Run<'a> {
     meta: Meta,
     tally: Tally,
     saved: Instant,
-}
-
-/// An answer to judge: which job, from which batch.
-struct Work {
-    key: String,
-    batch: String,
-    job: JobState,
-    text: String,
-    /// Set under `--repair-now`: the job's first-round messages.
-    prompted: Option<Prompted>,
-}
-
-/// What judging an answer came to.
-enum Judged {
-    /// It passed (checked code and verdict), or with `--repair-now` it ended either way.
-    Ended {
-        key: String,
-        batch: String,
-        result: Result<(Vec<CheckedFile>, Verdict), String>,
-        repair_rounds: u32,
-        attempts: u32,
-        usage: Usage,
-    },
-    /// It failed the check with repair rounds left: to send back in a repair batch.
-    Repair {
-        key: String,
-        answer: String,
-        repair: String,
-    },
 }
 
 impl Run<'_> {
@@ -680,146 +653,6 @@ impl Run<'_> {
     }
 }
 
-/// What every judging task shares.
-struct Shared {
-    root: PathBuf,
-    markers: Markers,
-    verifier: Arc<Verifier>,
-    templates: Arc<Templates>,
-    asker: Option<Asker>,
-    repair_rounds: u32,
-    reporter: Arc<Reporter>,
-}
-
-/// Judges one answer on its own task: rebuilds what the check expects (a changed source ends here,
-/// the answer kept beside it), then checks and verifies — or under `--repair-now` goes on with the
-/// streamed repair rounds.
-async fn judge(work: Work, shared: Arc<Shared>) -> Judged {
-    let Work {
-        key,
-        batch,
-        job,
-        text,
-        prompted,
-    } = work;
-    let ended = |result, rounds, attempts, usage| Judged::Ended {
-        key: key.clone(),
-        batch: batch.clone(),
-        result,
-        repair_rounds: rounds,
-        attempts,
-        usage,
-    };
-    let rounds_used = job.turns.len() as u32;
-    let expected = match rebuild::expected(&shared.root, &job, &shared.markers) {
-        Ok(expected) => expected,
-        Err(error) => {
-            let mut error = error.to_string();
-            let target = state::resolve(&shared.root, &job.path);
-            if let Ok(kept) = sidecar::save_rejected(&text, &target) {
-                error.push_str(&format!(
-                    "; no sidecar, the answer is kept in {}",
-                    shown(&kept).display()
-                ));
-            }
-            return ended(Err(error), rounds_used, 0, Usage::default());
-        }
-    };
-    if let (Some(asker), Some(prompted)) = (&shared.asker, &prompted) {
-        let prompt = prompt_of(prompted, &job);
-        let mut messages = vec![
-            Message::system(prompted.system.clone()),
-            Message::user(prompted.user.clone()),
-        ];
-        for turn in &job.turns {
-            messages.push(Message::assistant(turn.answer.clone()));
-            messages.push(Message::user(turn.repair.clone()));
-        }
-        let label = job.path.clone();
-        let reporter = &shared.reporter;
-        let target = expected.target.path.clone();
-        let answered = ask::check_and_repair_from(
-            asker,
-            &prompt,
-            &expected,
-            ask::SoFar {
-                messages,
-                rounds_used,
-                answer: text,
-            },
-            |r| reporter.retrying(&label, r.attempt, r.wait, &r.error.to_string()),
-            |answer| sidecar::save_rejected(answer, &target).ok(),
-        )
-        .await;
-        let result = answered.result.map_err(|e| e.to_string());
-        return ended(
-            result,
-            answered.repair_rounds,
-            answered.attempts,
-            answered.usage,
-        );
-    }
-    let problems = match check::check(&text, &expected) {
-        Ok(checked) => match shared.verifier.verify(&expected, &checked).await {
-            Verdict::Failed { problems } => Problems(problems),
-            verdict => return ended(Ok((checked, verdict)), rounds_used, 0, Usage::default()),
-        },
-        Err(problems) => problems,
-    };
-    if rounds_used < shared.repair_rounds {
-        let lang = prompt_lang(&job);
-        // As in a streamed job: a repair template that fails to render still sends the bare list.
-        let repair = shared
-            .templates
-            .repair(lang, &problems.repair_prompt())
-            .unwrap_or_else(|_| problems.repair_prompt());
-        return Judged::Repair {
-            key,
-            answer: text,
-            repair,
-        };
-    }
-    let kept = sidecar::save_rejected(&ask::with_problems(&text, &problems), &expected.target.path)
-        .ok()
-        .map(|p| shown(&p));
-    let error = JobError::Rejected {
-        problems,
-        rounds: rounds_used,
-        kept,
-    };
-    ended(Err(error.to_string()), rounds_used, 0, Usage::default())
-}
-
-fn prompt_lang(job: &JobState) -> PromptLang {
-    if job.prompt_lang == "zh" {
-        PromptLang::Zh
-    } else {
-        PromptLang::En
-    }
-}
-
-fn prompt_of(prompted: &Prompted, job: &JobState) -> Prompt {
-    Prompt {
-        lang: prompt_lang(job),
-        system: prompted.system.clone(),
-        user: prompted.user.clone(),
-        tokens: 0,
-        included: Vec::new(),
-        dropped: Vec::new(),
-    }
-}
-
-/// The batch a set of reasons names first (`batch X ended …`).
-fn reasons_batch(reasons: &[String]) -> String {
-    reasons
-        .first()
-        .and_then(|r| r.strip_prefix("batch "))
-        .and_then(|r| r.split(':').next())
-        .and_then(|r| r.split(' ').next())
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// A batch state as OpenAI spells it.
 pub fn state_name(state: BatchState) -> &'static str {
     match state {
@@ -834,15 +667,19 @@ pub fn state_name(state: BatchState) -> &'static str {
     }
 }
 
-/// `path` as users see it: relative to the current folder when under it.
-pub fn shown(path: &Path) -> PathBuf {
-    let current = crate::fsx::absolute(Path::new("."));
-    path.strip_prefix(&current)
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
-}
-
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// The batch a set of reasons names first (`batch X ended …`).
+fn reasons_batch(reasons: &[String]) -> String {
+    reasons
+        .first()
+        .and_then(|r| r.strip_prefix("batch "))
+        .and_then(|r| r.split(':').next())
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_default()
+        .to_string()
 }

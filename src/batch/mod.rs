@@ -9,6 +9,7 @@
 //! `commands::batch`'s.
 
 pub mod collect;
+mod judge;
 pub mod rebuild;
 pub mod state;
 pub mod submit;
