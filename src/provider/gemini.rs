@@ -41,43 +41,7 @@ impl Gemini {
     }
 
     fn request_body(&self, messages: &[Message]) -> Value {
-        let config = &self.endpoint.config;
-        let system: Vec<Value> = messages
-            .iter()
-            .filter(|m| m.role == Role::System)
-            .map(|m| json!({ "text": m.content }))
-            .collect();
-        let contents: Vec<Value> = messages
-            .iter()
-            .filter(|m| m.role != Role::System)
-            .map(|m| {
-                let role = if m.role == Role::Assistant {
-                    "model"
-                } else {
-                    "user"
-                };
-                json!({ "role": role, "parts": [{ "text": m.content }] })
-            })
-            .collect();
-        let mut generation = json!({});
-        if let Some(temperature) = config.temperature {
-            let temperature: f64 = temperature
-                .to_string()
-                .parse()
-                .unwrap_or(f64::from(temperature));
-            generation["temperature"] = json!(temperature);
-        }
-        if let Some(max_tokens) = config.max_tokens {
-            generation["maxOutputTokens"] = json!(max_tokens);
-        }
-        if let Some(thinking) = config.thinking {
-            generation["thinkingConfig"] = thinking_config(&self.endpoint.model, thinking);
-        }
-        let mut body = json!({ "contents": contents, "generationConfig": generation });
-        if !system.is_empty() {
-            body["systemInstruction"] = json!({ "parts": system });
-        }
-        body
+        generate_body(&self.endpoint, messages)
     }
 
     async fn stream_answer(&self, messages: &[Message]) -> Result<Answer, ProviderError> {
@@ -208,6 +172,48 @@ impl Provider for Gemini {
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         Box::pin(self.endpoint.bounded(self.models()))
     }
+}
+
+/// A `generateContent` request's body, streamed or in a batch: system messages as `systemInstruction`,
+/// the assistant as `model`, `--thinking` as a budget (2.x) or a level (3 and later).
+pub(super) fn generate_body(endpoint: &Endpoint, messages: &[Message]) -> Value {
+    let config = &endpoint.config;
+    let system: Vec<Value> = messages
+        .iter()
+        .filter(|m| m.role == Role::System)
+        .map(|m| json!({ "text": m.content }))
+        .collect();
+    let contents: Vec<Value> = messages
+        .iter()
+        .filter(|m| m.role != Role::System)
+        .map(|m| {
+            let role = if m.role == Role::Assistant {
+                "model"
+            } else {
+                "user"
+            };
+            json!({ "role": role, "parts": [{ "text": m.content }] })
+        })
+        .collect();
+    let mut generation = json!({});
+    if let Some(temperature) = config.temperature {
+        let temperature: f64 = temperature
+            .to_string()
+            .parse()
+            .unwrap_or(f64::from(temperature));
+        generation["temperature"] = json!(temperature);
+    }
+    if let Some(max_tokens) = config.max_tokens {
+        generation["maxOutputTokens"] = json!(max_tokens);
+    }
+    if let Some(thinking) = config.thinking {
+        generation["thinkingConfig"] = thinking_config(&endpoint.model, thinking);
+    }
+    let mut body = json!({ "contents": contents, "generationConfig": generation });
+    if !system.is_empty() {
+        body["systemInstruction"] = json!({ "parts": system });
+    }
+    body
 }
 
 /// Gemini 2.x takes a token budget (0 turns thinking off); Gemini 3 and later take a level, and

@@ -54,42 +54,9 @@ impl OpenAiCompatible {
     }
 
     fn request_body(&self, messages: &[Message]) -> Value {
-        let config = &self.endpoint.config;
-        let messages: Vec<Value> = messages
-            .iter()
-            .map(|m| json!({ "role": role_name(m.role), "content": m.content }))
-            .collect();
-        let mut body = json!({
-            "model": self.endpoint.model,
-            "messages": messages,
-            "stream": true,
-            "stream_options": { "include_usage": true },
-        });
-        if let Some(temperature) = config.temperature {
-            // Through the decimal text, so 0.2f32 goes out as 0.2 and not 0.20000000298023224.
-            let temperature: f64 = temperature
-                .to_string()
-                .parse()
-                .unwrap_or(f64::from(temperature));
-            body["temperature"] = json!(temperature);
-        }
-        if let Some(max_tokens) = config.max_tokens {
-            body[self.dialect.max_tokens_field] = json!(max_tokens);
-        }
-        if let Some(thinking) = config.thinking {
-            match (self.dialect.thinking, thinking) {
-                (ThinkingStyle::Switch, Thinking::Off) => {
-                    body["thinking"] = json!({ "type": "disabled" });
-                }
-                (ThinkingStyle::Switch, level) => {
-                    body["thinking"] = json!({ "type": "enabled" });
-                    body["reasoning_effort"] = json!(effort(level, "low"));
-                }
-                (ThinkingStyle::Effort { off }, level) => {
-                    body["reasoning_effort"] = json!(effort(level, off))
-                }
-            }
-        }
+        let mut body = chat_body(&self.endpoint, &self.dialect, messages);
+        body["stream"] = json!(true);
+        body["stream_options"] = json!({ "include_usage": true });
         body
     }
 
@@ -219,6 +186,43 @@ pub(super) fn malformed(origin: &Origin, data: &str, error: &serde_json::Error) 
             super::error::clip(data, 120)
         ),
     )
+}
+
+/// A chat-completions request's body, as every OpenAI-protocol kind takes it (streamed requests add
+/// `stream`; batch lines send it as it is).
+pub(super) fn chat_body(endpoint: &Endpoint, dialect: &Dialect, messages: &[Message]) -> Value {
+    let config = &endpoint.config;
+    let messages: Vec<Value> = messages
+        .iter()
+        .map(|m| json!({ "role": role_name(m.role), "content": m.content }))
+        .collect();
+    let mut body = json!({ "model": endpoint.model, "messages": messages });
+    if let Some(temperature) = config.temperature {
+        // Through the decimal text, so 0.2f32 goes out as 0.2 and not 0.20000000298023224.
+        let temperature: f64 = temperature
+            .to_string()
+            .parse()
+            .unwrap_or(f64::from(temperature));
+        body["temperature"] = json!(temperature);
+    }
+    if let Some(max_tokens) = config.max_tokens {
+        body[dialect.max_tokens_field] = json!(max_tokens);
+    }
+    if let Some(thinking) = config.thinking {
+        match (dialect.thinking, thinking) {
+            (ThinkingStyle::Switch, Thinking::Off) => {
+                body["thinking"] = json!({ "type": "disabled" });
+            }
+            (ThinkingStyle::Switch, level) => {
+                body["thinking"] = json!({ "type": "enabled" });
+                body["reasoning_effort"] = json!(effort(level, "low"));
+            }
+            (ThinkingStyle::Effort { off }, level) => {
+                body["reasoning_effort"] = json!(effort(level, off))
+            }
+        }
+    }
+    body
 }
 
 fn role_name(role: Role) -> &'static str {

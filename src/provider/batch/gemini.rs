@@ -19,7 +19,8 @@
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
-use super::super::{Answer, Endpoint, Message, ProviderError, Reason, Role, Thinking, Usage};
+use super::super::gemini::generate_body;
+use super::super::{Answer, Endpoint, Message, ProviderError, Reason, Usage};
 use super::http::{self, Auth, Repeat};
 use super::{
     check_unique, split, BatchProvider, BatchRequest, BatchResults, BatchState, BatchStatus,
@@ -122,46 +123,8 @@ impl GeminiBatch {
         .with_retry_after(error.retry_after())
     }
 
-    /// The streamed request's body (`gemini.rs`): system messages as `systemInstruction`, the
-    /// assistant as `model`, `--thinking` as a budget (2.x) or a level (3 and later).
     fn request_body(&self, messages: &[Message]) -> Value {
-        let config = &self.endpoint.config;
-        let system: Vec<Value> = messages
-            .iter()
-            .filter(|m| m.role == Role::System)
-            .map(|m| json!({ "text": m.content }))
-            .collect();
-        let contents: Vec<Value> = messages
-            .iter()
-            .filter(|m| m.role != Role::System)
-            .map(|m| {
-                let role = if m.role == Role::Assistant {
-                    "model"
-                } else {
-                    "user"
-                };
-                json!({ "role": role, "parts": [{ "text": m.content }] })
-            })
-            .collect();
-        let mut generation = json!({});
-        if let Some(temperature) = config.temperature {
-            let temperature: f64 = temperature
-                .to_string()
-                .parse()
-                .unwrap_or(f64::from(temperature));
-            generation["temperature"] = json!(temperature);
-        }
-        if let Some(max_tokens) = config.max_tokens {
-            generation["maxOutputTokens"] = json!(max_tokens);
-        }
-        if let Some(thinking) = config.thinking {
-            generation["thinkingConfig"] = thinking_config(&self.endpoint.model, thinking);
-        }
-        let mut body = json!({ "contents": contents, "generationConfig": generation });
-        if !system.is_empty() {
-            body["systemInstruction"] = json!({ "parts": system });
-        }
-        body
+        generate_body(&self.endpoint, messages)
     }
 
     async fn get_batch(&self, id: &str) -> Result<Value, ProviderError> {
@@ -411,26 +374,6 @@ fn usage(metadata: &Value) -> Usage {
         cached_tokens: count("cachedContentTokenCount"),
         reasoning_tokens: thoughts,
     }
-}
-
-/// As `gemini.rs`: a budget for Gemini 2.x, a level for 3 and later (Pro's lowest is "low").
-fn thinking_config(model: &str, thinking: Thinking) -> Value {
-    let include_thoughts = thinking != Thinking::Off;
-    if model.starts_with("gemini-2") {
-        let budget = match thinking {
-            Thinking::Off => 0,
-            Thinking::Low => 1024,
-            Thinking::High => 24576,
-        };
-        return json!({ "thinkingBudget": budget, "includeThoughts": include_thoughts });
-    }
-    let level = match thinking {
-        Thinking::Off if model.contains("pro") => "low",
-        Thinking::Off => "minimal",
-        Thinking::Low => "low",
-        Thinking::High => "high",
-    };
-    json!({ "thinkingLevel": level, "includeThoughts": include_thoughts })
 }
 
 /// An RFC 3339 time (`2026-12-04T19:49:13.123456Z`, or with an offset) as Unix seconds.

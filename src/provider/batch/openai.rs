@@ -15,8 +15,8 @@
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
-use super::super::openai::{Dialect, ThinkingStyle};
-use super::super::{Answer, Endpoint, Message, ProviderError, Reason, Role, Thinking, Usage};
+use super::super::openai::{chat_body, Dialect};
+use super::super::{Answer, Endpoint, Message, ProviderError, Reason, Usage};
 use super::http::{self, Auth, Repeat};
 use super::{
     check_unique, split, BatchProvider, BatchRequest, BatchResults, BatchState, BatchStatus,
@@ -139,41 +139,8 @@ impl OpenAiBatch {
         })
     }
 
-    /// The streamed request's body (`openai.rs`), without `stream`: a copy, since that one is private
-    /// to the streaming provider. Keep the two in step.
     fn request_body(&self, messages: &[Message]) -> Value {
-        let config = &self.endpoint.config;
-        let messages: Vec<Value> = messages
-            .iter()
-            .map(|m| json!({ "role": role_name(m.role), "content": m.content }))
-            .collect();
-        let mut body = json!({ "model": self.endpoint.model, "messages": messages });
-        if let Some(temperature) = config.temperature {
-            // Through the decimal text, so 0.2f32 goes out as 0.2 and not 0.20000000298023224.
-            let temperature: f64 = temperature
-                .to_string()
-                .parse()
-                .unwrap_or(f64::from(temperature));
-            body["temperature"] = json!(temperature);
-        }
-        if let Some(max_tokens) = config.max_tokens {
-            body[self.dialect.max_tokens_field] = json!(max_tokens);
-        }
-        if let Some(thinking) = config.thinking {
-            match (self.dialect.thinking, thinking) {
-                (ThinkingStyle::Switch, Thinking::Off) => {
-                    body["thinking"] = json!({ "type": "disabled" });
-                }
-                (ThinkingStyle::Switch, level) => {
-                    body["thinking"] = json!({ "type": "enabled" });
-                    body["reasoning_effort"] = json!(effort(level, "low"));
-                }
-                (ThinkingStyle::Effort { off }, level) => {
-                    body["reasoning_effort"] = json!(effort(level, off))
-                }
-            }
-        }
-        body
+        chat_body(&self.endpoint, &self.dialect, messages)
     }
 
     async fn get_batch(&self, id: &str) -> Result<Value, ProviderError> {
@@ -414,22 +381,6 @@ fn describe_error(error: &Value) -> String {
 
 fn text(value: &Value, field: &str) -> Option<String> {
     value.get(field)?.as_str().map(str::to_string)
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::System => "system",
-        Role::User => "user",
-        Role::Assistant => "assistant",
-    }
-}
-
-fn effort(level: Thinking, off: &'static str) -> &'static str {
-    match level {
-        Thinking::Off => off,
-        Thinking::Low => "low",
-        Thinking::High => "high",
-    }
 }
 
 #[cfg(test)]
