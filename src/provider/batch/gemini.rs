@@ -21,10 +21,10 @@ use serde_json::{json, Value};
 
 use super::super::gemini::generate_body;
 use super::super::{Answer, Endpoint, Message, ProviderError, Reason, Usage};
-use super::http::{self, Auth, Repeat};
+use super::http::{self, text, Auth, Repeat};
 use super::{
-    check_unique, split, BatchProvider, BatchRequest, BatchResults, BatchState, BatchStatus,
-    Collector, Limits, LineResult,
+    abandon, check_unique, split, BatchProvider, BatchRequest, BatchResults, BatchState,
+    BatchStatus, Collector, Limits, LineResult,
 };
 
 pub(super) struct GeminiBatch {
@@ -66,7 +66,7 @@ impl GeminiBatch {
             let name = format!("assistant batch {} of {parts}", n + 1);
             match self.submit_one(&name, &entries[run]).await {
                 Ok(id) => ids.push(id),
-                Err(error) => return Err(self.abandon(ids, error).await),
+                Err(error) => return Err(abandon(self, ids, error).await),
             }
         }
         Ok(ids)
@@ -102,25 +102,6 @@ impl GeminiBatch {
             })
             .ok_or_else(|| http::missing(&self.endpoint, &url, "name"))?;
         Ok(name.strip_prefix("batches/").unwrap_or(&name).to_string())
-    }
-
-    /// A later part failed: cancel the batches already created, and say so.
-    async fn abandon(&self, created: Vec<String>, error: ProviderError) -> ProviderError {
-        if created.is_empty() {
-            return error;
-        }
-        for id in &created {
-            let _ = self.cancel_one(id).await;
-        }
-        ProviderError::new(
-            error.reason(),
-            format!(
-                "{error} (the {} batch(es) already created were cancelled: {})",
-                created.len(),
-                created.join(", ")
-            ),
-        )
-        .with_retry_after(error.retry_after())
     }
 
     fn request_body(&self, messages: &[Message]) -> Value {
@@ -414,10 +395,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let day_of_year = (153 * month_index + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
-}
-
-fn text(value: &Value, field: &str) -> Option<String> {
-    value.get(field)?.as_str().map(str::to_string)
 }
 
 #[cfg(test)]

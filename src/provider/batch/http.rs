@@ -149,3 +149,8 @@ pub(super) fn count(value: Option<&Value>) -> u64 {
         _ => 0,
     }
 }
+
+/// The string field `field` of `value`.
+pub(super) fn text(value: &Value, field: &str) -> Option<String> {
+    value.get(field)?.as_str().map(str::to_string)
+}

@@ -102,6 +102,30 @@ pub trait BatchProvider: Send + Sync {
     fn cancel<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<BatchStatus, ProviderError>>;
 }
 
+/// A later part of a split submission failed: cancel the batches already created (nobody would know
+/// their ids otherwise), and say so in the error.
+async fn abandon(
+    provider: &dyn BatchProvider,
+    created: Vec<String>,
+    error: ProviderError,
+) -> ProviderError {
+    if created.is_empty() {
+        return error;
+    }
+    for id in &created {
+        let _ = provider.cancel(id).await;
+    }
+    ProviderError::new(
+        error.reason(),
+        format!(
+            "{error} (the {} batch(es) already created were cancelled: {})",
+            created.len(),
+            created.join(", ")
+        ),
+    )
+    .with_retry_after(error.retry_after())
+}
+
 /// The batch API of the provider `config` describes; an error for a kind without one (Ollama) or
 /// without a key.
 pub fn build_batch(config: ProviderConfig) -> Result<Box<dyn BatchProvider>, ProviderError> {

@@ -17,10 +17,10 @@ use serde_json::{json, Value};
 
 use super::super::openai::{chat_body, Dialect};
 use super::super::{Answer, Endpoint, Message, ProviderError, Reason, Usage};
-use super::http::{self, Auth, Repeat};
+use super::http::{self, text, Auth, Repeat};
 use super::{
-    check_unique, split, BatchProvider, BatchRequest, BatchResults, BatchState, BatchStatus,
-    Collector, Limits, LineResult,
+    abandon, check_unique, split, BatchProvider, BatchRequest, BatchResults, BatchState,
+    BatchStatus, Collector, Limits, LineResult,
 };
 
 /// The endpoint every line of the input file is for.
@@ -56,7 +56,7 @@ impl OpenAiBatch {
         for run in split(&sizes, &self.limits) {
             match self.submit_one(lines[run].concat().into_bytes()).await {
                 Ok(id) => ids.push(id),
-                Err(error) => return Err(self.abandon(ids, error).await),
+                Err(error) => return Err(abandon(self, ids, error).await),
             }
         }
         Ok(ids)
@@ -104,26 +104,6 @@ impl OpenAiBatch {
         .await?;
         let batch = http::json(&self.endpoint, &url, &body)?;
         text(&batch, "id").ok_or_else(|| http::missing(&self.endpoint, &url, "id"))
-    }
-
-    /// A later part failed: cancel the batches already created (nobody would know their ids), and
-    /// say so.
-    async fn abandon(&self, created: Vec<String>, error: ProviderError) -> ProviderError {
-        if created.is_empty() {
-            return error;
-        }
-        for id in &created {
-            let _ = self.cancel_one(id).await;
-        }
-        ProviderError::new(
-            error.reason(),
-            format!(
-                "{error} (the {} batch(es) already created were cancelled: {})",
-                created.len(),
-                created.join(", ")
-            ),
-        )
-        .with_retry_after(error.retry_after())
     }
 
     fn request(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -377,10 +357,6 @@ fn describe_error(error: &Value) -> String {
         Some(code) => format!("{message} ({code})"),
         None => message,
     }
-}
-
-fn text(value: &Value, field: &str) -> Option<String> {
-    value.get(field)?.as_str().map(str::to_string)
 }
 
 #[cfg(test)]
