@@ -1,6 +1,7 @@
 //! The `assistant` binary: parse flags, fill what they leave open from `.assistant.toml`, run one command,
 //! and turn its outcome into an exit status (0 done, 1 the command reports failure, 2 usage errors,
-//! 130 Ctrl-C — SPEC's contract for scripts and editors).
+//! 130 Ctrl-C — SPEC's contract for scripts and editors). A closed standard output (`| head`) ends a
+//! command quietly with 0, as ripgrep does (`assistant::out`).
 
 use std::process::ExitCode;
 
@@ -8,7 +9,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use assistant::cli::{Cli, Command};
 use assistant::commands::{self, Outcome, UsageError};
-use assistant::config;
+use assistant::{config, out};
 
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
@@ -24,7 +25,9 @@ fn main() -> ExitCode {
         if args.show_config {
             let file = file.as_ref().map(|(path, config)| (path.as_path(), config));
             for (name, value, source) in config::describe_generate(args, sub, file) {
-                println!("{name} = {value}  # {source}");
+                if out::line(&format!("{name} = {value}  # {source}")).is_err() {
+                    break;
+                }
             }
             return ExitCode::SUCCESS;
         }
@@ -42,7 +45,10 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) if out::closed() => ExitCode::SUCCESS,
         Ok(Outcome::Interrupted) => ExitCode::from(130),
+        // The reader went away (`| head`): what it did not read is no error, as for ripgrep and git.
+        Err(_) if out::closed() => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("assistant: error: {error:#}");
             if error.downcast_ref::<UsageError>().is_some() {

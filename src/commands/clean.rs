@@ -17,7 +17,7 @@ pub fn run(args: &CleanArgs, quiet: bool) -> Result<Outcome> {
             eprintln!("assistant: warning: {warning}");
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     let mut ok = true;
     for path in found {
         match std::fs::remove_file(&path) {

@@ -36,7 +36,7 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     };
     let plans: Vec<Plan> = sidecars.iter().map(|s| merge::plan(s, options)).collect();
     let mut ok = report_problems(&plans);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     for plan in plans.iter().filter(|p| p.status == Status::AlreadyMerged) {
         writeln!(out, "already merged {}", plan.source.display())?;
     }

@@ -23,7 +23,7 @@ pub fn run(args: &ModelsArgs) -> Result<Outcome> {
     match runtime.block_on(provider.list_models()) {
         Ok(models) => {
             for model in models {
-                println!("{model}");
+                crate::out::line(&model)?;
             }
             Ok(Outcome::Success)
         }

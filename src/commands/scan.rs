@@ -27,21 +27,25 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<Outcome> {
         return Err(UsageError("nothing could be read".into()).into());
     }
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        ScanFormat::Text => write_text(&mut out, &outcome)?,
-        ScanFormat::Json => write_json_lines(&mut out, &outcome)?,
-        ScanFormat::Sarif => write_sarif(&mut out, &outcome)?,
-    }
-    out.flush()?;
-
     let found = outcome.stub_count() > 0;
-    Ok(if args.check && found {
+    let verdict = if args.check && found {
         Outcome::Failure
     } else {
         Outcome::Success
-    })
+    };
+    let mut out = std::io::BufWriter::new(crate::out::stdout());
+    let written = match args.format {
+        ScanFormat::Text => write_text(&mut out, &outcome),
+        ScanFormat::Json => write_json_lines(&mut out, &outcome),
+        ScanFormat::Sarif => write_sarif(&mut out, &outcome),
+    }
+    .and_then(|()| Ok(out.flush()?));
+    match written {
+        // A reader that stopped early (`| head`) still gets the gate's verdict: stubs were found.
+        Err(_) if crate::out::closed() => Ok(verdict),
+        Err(error) => Err(error),
+        Ok(()) => Ok(verdict),
+    }
 }
 
 fn stubs(outcome: &ScanOutcome) -> impl Iterator<Item = (&ScannedFile, &Stub)> {
