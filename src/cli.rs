@@ -321,6 +321,18 @@ pub struct BatchTarget {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GenerateFormat::Text)]
     pub format: GenerateFormat,
+    /// The provider the batch went to, as `generate --batch` named it: accepted when it is the
+    /// batch's, a usage error when not (a batch is always collected where it was submitted).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+    /// The model the batch went to: accepted when it is the batch's, a usage error when not.
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+    /// The batch API's base URL: accepted when it is the batch's, a usage error when not. Under
+    /// `collect --repair-now`, the base URL of the streamed repair requests instead (default: the
+    /// batch's own).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -345,9 +357,6 @@ pub struct BatchCollectArgs {
     /// Repair answers that fail the check at once, streamed, instead of in a smaller repair batch.
     #[arg(long)]
     pub repair_now: bool,
-    /// Base URL for --repair-now's streamed requests (default: the batch's own).
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
     /// Type-check each answer with the project's toolchain (default: as at submission).
     #[arg(long, value_enum, value_name = "auto|on|off")]
     pub verify: Option<VerifyChoice>,

@@ -99,6 +99,36 @@ pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// `path` made absolute with `.` and `..` resolved as text (`internal/handler/../` is `internal`), so
+/// two names of one folder compare equal without touching the disk.
+pub fn normalized(path: &Path) -> PathBuf {
+    tidy(&absolute(path))
+}
+
+/// `path` with `.` and `..` resolved as text, still relative when it was: `internal/handler/../x` is
+/// `internal/x`; a `..` with nothing before it to undo stays (`../x`). An empty result is `.`.
+pub fn tidy(path: &Path) -> PathBuf {
+    let mut parts: Vec<Component> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
+                }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => parts.push(component),
+            },
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        return PathBuf::from(".");
+    }
+    parts.iter().collect()
+}
+
 /// `path` as users see it: relative to the current folder when under it.
 pub fn shown(path: &Path) -> PathBuf {
     let current = absolute(Path::new("."));
@@ -169,5 +199,22 @@ mod tests {
             Path::new("a/coupon.go.assistant.rejected")
         );
         assert!(absolute(Path::new("a.go")).is_absolute());
+    }
+
+    #[test]
+    fn normalized_paths_resolve_dots_as_text() {
+        let here = normalized(Path::new("."));
+        assert_eq!(
+            normalized(Path::new("a/b/../c/./d.go")),
+            here.join("a/c/d.go")
+        );
+        assert_eq!(normalized(Path::new("a/b/..")), normalized(Path::new("a")));
+        assert_eq!(
+            tidy(Path::new("internal/handler/../")),
+            Path::new("internal")
+        );
+        assert_eq!(tidy(Path::new("a/..")), Path::new("."));
+        assert_eq!(tidy(Path::new("../x/./y/..")), Path::new("../x"));
+        assert_eq!(tidy(Path::new("/../a")), Path::new("/a"));
     }
 }

@@ -277,15 +277,16 @@ pub fn load(path: &Path) -> Result<State, StateError> {
     Ok(state)
 }
 
-/// Every submission's state under `root`, oldest first.
-pub fn load_all(root: &Path) -> Result<Vec<(PathBuf, State)>, StateError> {
+/// Every submission's state under `root`, oldest first, and the state files that could not be read
+/// (one bad file must not hide every other batch: the caller warns about them and goes on).
+pub fn load_all(root: &Path) -> Result<Loaded, StateError> {
     let dir = root.join(DIR);
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
         Err(source) => return Err(StateError::Read { path: dir, source }),
     };
-    let mut states = Vec::new();
+    let mut loaded = Loaded::default();
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -293,11 +294,23 @@ pub fn load_all(root: &Path) -> Result<Vec<(PathBuf, State)>, StateError> {
         if !name.ends_with(".json") || name.ends_with(".prompts.json") || name.starts_with('.') {
             continue;
         }
-        let state = load(&path)?;
-        states.push((path, state));
+        match load(&path) {
+            Ok(state) => loaded.states.push((path, state)),
+            Err(error) => loaded.unreadable.push(error),
+        }
     }
-    states.sort_by(|a, b| (a.1.created, &a.1.id).cmp(&(b.1.created, &b.1.id)));
-    Ok(states)
+    loaded
+        .states
+        .sort_by(|a, b| (a.1.created, &a.1.id).cmp(&(b.1.created, &b.1.id)));
+    Ok(loaded)
+}
+
+/// What [`load_all`] found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub states: Vec<(PathBuf, State)>,
+    /// Why each state file that could not be used was skipped (it names the file).
+    pub unreadable: Vec<StateError>,
 }
 
 /// The project root for the `batch` commands: `dir` when given, else the nearest folder at or above
@@ -338,8 +351,8 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, StateErro
 
 /// `path` relative to `root`, with `/`; `None` when it is not under `root`.
 pub fn relative(root: &Path, path: &Path) -> Option<String> {
-    let path = fsx::absolute(path);
-    let rest = path.strip_prefix(root).ok()?;
+    let path = fsx::normalized(path);
+    let rest = path.strip_prefix(fsx::normalized(root)).ok()?;
     let parts: Vec<String> = rest
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -388,11 +401,23 @@ mod tests {
         save(dir.path(), &state("batch_b", 20)).unwrap();
         save(dir.path(), &state("batches/a", 10)).unwrap();
         save_prompts(dir.path(), "batch_b", &BTreeMap::new()).unwrap();
-        let all = load_all(dir.path()).unwrap();
+        let all = load_all(dir.path()).unwrap().states;
         let ids: Vec<&str> = all.iter().map(|(_, s)| s.id.as_str()).collect();
         assert_eq!(ids, ["batches/a", "batch_b"]);
         assert!(all[0].0.ends_with("batches_a.json"));
         assert!(all[1].1.answers_to("batch_b"));
+    }
+
+    #[test]
+    fn an_unreadable_state_file_is_skipped_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        save(dir.path(), &state("good", 1)).unwrap();
+        let bad = dir.path().join(DIR).join("bad.json");
+        std::fs::write(&bad, "{ not json").unwrap();
+        let loaded = load_all(dir.path()).unwrap();
+        assert_eq!(loaded.states.len(), 1);
+        assert_eq!(loaded.unreadable.len(), 1);
+        assert!(loaded.unreadable[0].to_string().contains("bad.json"));
     }
 
     #[test]

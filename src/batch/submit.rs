@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use super::state::{self, DependentState, JobState, Prompted, State, Status, Submitted};
 use crate::check::Expected;
+use crate::context::gather::module_root;
+use crate::fsx;
 use crate::plan::Job;
 use crate::prompt::Prompt;
 use crate::provider::batch::{BatchProvider, BatchRequest};
@@ -63,7 +65,7 @@ pub fn custom_id(job: &Job) -> String {
 /// Submits `jobs` to `provider` and records the submission under `root`.
 pub async fn submit(
     provider: &dyn BatchProvider,
-    jobs: &[ToSubmit<'_>],
+    jobs: &[&ToSubmit<'_>],
     root: &Path,
     settings: Settings,
 ) -> Result<Receipt, SubmitError> {
@@ -180,21 +182,28 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The project root of `targets`: their deepest common folder (a file counts as its folder).
-pub fn common_root(targets: &[PathBuf]) -> PathBuf {
-    let folders: Vec<PathBuf> = targets
+/// The project root of a submission: the deepest folder holding the project root of every file its
+/// jobs touch (each file's nearest `go.mod` or `Cargo.toml` folder, as `generate` names files in
+/// prompts; the file's own folder without one). So a file, a folder or the current folder inside a
+/// project all put the state in the same `.assistant/`, and context files outside the folder named
+/// (sponge's dao file) are under the root.
+pub fn project_root(jobs: &[ToSubmit<'_>]) -> PathBuf {
+    let roots: Vec<PathBuf> = jobs
         .iter()
-        .map(|path| {
-            let path = crate::fsx::absolute(path);
-            if path.is_dir() {
-                path
-            } else {
-                path.parent().map_or(path.clone(), Path::to_path_buf)
-            }
+        .flat_map(|item| {
+            let target = &item.expected.target.path;
+            let dependent = item.expected.dependent.as_ref().map(|d| &d.path);
+            std::iter::once(target).chain(dependent)
         })
+        .map(|path| module_root(&fsx::normalized(path)))
         .collect();
+    common_folder(&roots)
+}
+
+/// The deepest folder holding every one of `folders` (absolute, normalised).
+fn common_folder(folders: &[PathBuf]) -> PathBuf {
     let Some((first, rest)) = folders.split_first() else {
-        return crate::fsx::absolute(Path::new("."));
+        return fsx::normalized(Path::new("."));
     };
     let mut root = first.clone();
     for folder in rest {
@@ -213,16 +222,15 @@ mod tests {
 
     #[test]
     fn the_root_is_the_deepest_common_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = crate::fsx::absolute(dir.path());
-        std::fs::create_dir_all(root.join("a/b")).unwrap();
-        std::fs::create_dir_all(root.join("a/c")).unwrap();
-        std::fs::write(root.join("a/b/x.go"), "").unwrap();
-        assert_eq!(common_root(&[root.join("a/b/x.go")]), root.join("a/b"));
+        let root = fsx::normalized(Path::new("/p"));
+        assert_eq!(common_folder(&[root.join("a/b")]), root.join("a/b"));
         assert_eq!(
-            common_root(&[root.join("a/b/x.go"), root.join("a/c")]),
+            common_folder(&[root.join("a/b"), root.join("a/c")]),
             root.join("a")
         );
-        assert_eq!(common_root(&[root.join("a")]), root.join("a"));
+        assert_eq!(
+            common_folder(&[root.join("a"), root.join("a/c")]),
+            root.join("a")
+        );
     }
 }

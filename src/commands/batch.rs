@@ -14,13 +14,16 @@ use serde_json::json;
 use super::{Outcome, UsageError};
 use crate::ask::Asker;
 use crate::batch::collect::{self, Collector, Poll};
+use crate::batch::pending::InFlight;
 use crate::batch::state::{self, State};
 use crate::batch::submit::{self, Settings, ToSubmit};
 use crate::cli::{
     BatchArgs, BatchCollectArgs, BatchCommand, BatchTarget, GenerateArgs, GenerateFormat,
     GlobalArgs, VerifyChoice,
 };
+use crate::fsx;
 use crate::lang::Lang;
+use crate::out;
 use crate::prompt::Templates;
 use crate::provider::batch::{build_batch, BatchProvider};
 use crate::provider::retry::{Gate, RetryPolicy};
@@ -30,13 +33,14 @@ use crate::verify::{self, Verifier};
 
 pub fn run(args: &BatchArgs, global: &GlobalArgs) -> Result<Outcome> {
     match &args.command {
-        BatchCommand::Status(a) => status(&a.target),
+        BatchCommand::Status(a) => status(&a.target, global),
         BatchCommand::Collect(a) => collect(a, global),
-        BatchCommand::Cancel(a) => cancel(&a.target),
+        BatchCommand::Cancel(a) => cancel(&a.target, global),
     }
 }
 
-/// `generate --batch`: submits `jobs` and says how to collect them.
+/// `generate --batch`: submits `jobs` (less those a submission not yet collected already asks, unless
+/// `--force`) and says how to collect them.
 pub fn submit(
     jobs: &[ToSubmit<'_>],
     config: ProviderConfig,
@@ -49,20 +53,20 @@ pub fn submit(
         .clone()
         .unwrap_or_else(|| defaults::of(config.kind).base_url.to_string());
     let provider = build_batch(config).map_err(|e| UsageError(e.to_string()))?;
-    let named = args.paths.all();
-    let (root, why) = match named.as_slice() {
-        [] => (crate::fsx::absolute(Path::new(".")), "the current folder"),
-        [one] if one.is_dir() => (crate::fsx::absolute(one), "the folder named"),
-        _ => (
-            submit::common_root(&named),
-            "the common folder of the paths named",
-        ),
-    };
     if jobs.is_empty() {
         if !global.quiet {
             eprintln!("assistant: nothing to submit ({skipped} files have fresh sidecars)");
         }
         return Ok(Outcome::Success);
+    }
+    let root = submit::project_root(jobs);
+    let (jobs, pending) = if args.force {
+        (jobs.iter().collect(), Vec::new())
+    } else {
+        not_yet_asked(jobs, &root, global.quiet)?
+    };
+    if jobs.is_empty() {
+        return already_pending(&pending, args.format, skipped);
     }
     let settings = Settings {
         base_url,
@@ -72,26 +76,25 @@ pub fn submit(
         repair_rounds: args.repair_rounds,
     };
     let runtime = runtime()?;
-    let receipt = runtime.block_on(submit::submit(provider.as_ref(), jobs, &root, settings))?;
+    let receipt = runtime.block_on(submit::submit(provider.as_ref(), &jobs, &root, settings))?;
     match args.format {
-        GenerateFormat::Json => println!(
-            "{}",
-            json!({"event": "batch_submitted", "batches": receipt.ids, "jobs": jobs.len(),
-                   "skipped": skipped, "state": receipt.state_path.display().to_string(),
-                   "root": root.display().to_string()})
-        ),
+        GenerateFormat::Json => out::line(&json!({
+            "event": "batch_submitted", "batches": receipt.ids, "jobs": jobs.len(),
+            "skipped": skipped, "already_pending": pending,
+            "state": receipt.state_path.display().to_string(),
+            "root": root.display().to_string()}))?,
         GenerateFormat::Text => {
             for id in &receipt.ids {
-                println!("{id}");
+                out::line(id)?;
             }
             if !global.quiet {
                 eprintln!(
-                    "assistant: {} job{} submitted in batch {}; project root {} ({why}); state in {}",
+                    "assistant: {} job{} submitted in batch {}; project root {}; state in {}",
                     jobs.len(),
                     if jobs.len() == 1 { "" } else { "s" },
                     receipt.ids.join(", "),
-                    root.display(),
-                    receipt.state_path.display(),
+                    fsx::shown(&root).display(),
+                    fsx::shown(&receipt.state_path).display(),
                 );
                 eprintln!(
                     "assistant: answers come within 24 hours: `assistant batch status` shows progress, \
@@ -103,10 +106,64 @@ pub fn submit(
     Ok(Outcome::Success)
 }
 
+/// The jobs no submission not yet collected asks already, and (once each) the submissions that ask
+/// the others — said on stderr, so nobody pays twice without knowing.
+fn not_yet_asked<'a, 'b>(
+    jobs: &'a [ToSubmit<'b>],
+    root: &Path,
+    quiet: bool,
+) -> Result<(Vec<&'a ToSubmit<'b>>, Vec<String>)> {
+    let loaded = state::load_all(root)?;
+    warn_unreadable(&loaded.unreadable, quiet);
+    let in_flight = InFlight::of(&loaded.states);
+    let mut fresh = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
+    let mut held = 0;
+    for item in jobs {
+        match in_flight.submission_of(item, root) {
+            Some(id) => {
+                held += 1;
+                if !pending.iter().any(|p| p == id) {
+                    pending.push(id.to_string());
+                }
+            }
+            None => fresh.push(item),
+        }
+    }
+    if held > 0 && !quiet {
+        eprintln!(
+            "assistant: {held} job{} already pending in batch {} (same source and prompt): not submitted \
+             again; `assistant batch status` shows progress, --force submits anyway",
+            if held == 1 { " is" } else { "s are" },
+            pending.join(", "),
+        );
+    }
+    Ok((fresh, pending))
+}
+
+/// Every job is already pending: nothing is submitted, and the submissions to wait for are named.
+fn already_pending(pending: &[String], format: GenerateFormat, skipped: usize) -> Result<Outcome> {
+    if format == GenerateFormat::Json {
+        out::line(
+            &json!({"event": "batch_submitted", "batches": [], "jobs": 0,
+                          "skipped": skipped, "already_pending": pending}),
+        )?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn warn_unreadable(unreadable: &[state::StateError], quiet: bool) {
+    if !quiet {
+        for error in unreadable {
+            eprintln!("assistant: warning: skipped {error}");
+        }
+    }
+}
+
 /// `batch status [ID]`: one line (or JSON line) per batch — every batch not yet collected, or all of
 /// submission `ID`'s.
-fn status(target: &BatchTarget) -> Result<Outcome> {
-    let (_, states) = selected(target)?;
+fn status(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
+    let (_, states) = selected(target, false, global.quiet)?;
     if states.is_empty() {
         eprintln!("assistant: no batch is waiting to be collected");
         return Ok(Outcome::Success);
@@ -133,25 +190,24 @@ fn status(target: &BatchTarget) -> Result<Outcome> {
             };
             let age = now().saturating_sub(batch.created);
             match target.format {
-                GenerateFormat::Json => println!(
-                    "{}",
-                    json!({"batch": batch.id, "submission": state.id, "round": batch.round,
+                GenerateFormat::Json => out::line(
+                    &json!({"batch": batch.id, "submission": state.id, "round": batch.round,
                            "state": name, "total": total, "completed": completed, "failed": failed,
                            "age_seconds": age, "provider": state.provider, "model": state.model,
-                           "open_jobs": state.open_jobs()})
-                ),
+                           "open_jobs": state.open_jobs()}),
+                )?,
                 GenerateFormat::Text => {
                     let counts = match (total, completed, failed) {
                         (Some(t), Some(c), Some(f)) => format!("{c}/{t} done, {f} failed"),
                         _ => "answers collected".to_string(),
                     };
-                    println!(
+                    out::line(&format!(
                         "{}  {name}  {counts}  {} old  ({} {})",
                         batch.id,
                         human_age(age),
                         state.provider,
                         state.model
-                    );
+                    ))?;
                 }
             }
         }
@@ -161,8 +217,8 @@ fn status(target: &BatchTarget) -> Result<Outcome> {
 
 /// `batch cancel [ID]`: asks the provider to cancel a submission's unfinished batches. Without an ID
 /// there must be exactly one submission waiting.
-fn cancel(target: &BatchTarget) -> Result<Outcome> {
-    let (_, states) = selected(target)?;
+fn cancel(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
+    let (_, states) = selected(target, false, global.quiet)?;
     let state = match states.as_slice() {
         [] => return Err(UsageError("no batch is waiting to be collected".into()).into()),
         [(_, one)] => one,
@@ -183,11 +239,10 @@ fn cancel(target: &BatchTarget) -> Result<Outcome> {
             .with_context(|| format!("batch {}", batch.id))?;
         let name = collect::state_name(status.state);
         match target.format {
-            GenerateFormat::Json => println!(
-                "{}",
-                json!({"event": "batch_cancelled", "batch": batch.id, "state": name})
-            ),
-            GenerateFormat::Text => println!("{}  {name}", batch.id),
+            GenerateFormat::Json => {
+                out::line(&json!({"event": "batch_cancelled", "batch": batch.id, "state": name}))?
+            }
+            GenerateFormat::Text => out::line(&format!("{}  {name}", batch.id))?,
         }
     }
     eprintln!(
@@ -199,7 +254,7 @@ fn cancel(target: &BatchTarget) -> Result<Outcome> {
 /// `batch collect [ID] [--wait] [--repair-now]`.
 fn collect(args: &BatchCollectArgs, global: &GlobalArgs) -> Result<Outcome> {
     let target = &args.target;
-    let (root, states) = selected(target)?;
+    let (root, states) = selected(target, args.repair_now, global.quiet)?;
     let reporter = Arc::new(match target.format {
         GenerateFormat::Text => Reporter::text(
             states.iter().map(|(_, s)| s.open_jobs()).sum(),
@@ -321,7 +376,7 @@ fn collector(
     let repair_rounds = args.repair_rounds.unwrap_or(state.repair_rounds);
     let repair_now = if args.repair_now {
         let mut config = endpoint(state, args.target.api_key.clone())?;
-        if let Some(url) = &args.base_url {
+        if let Some(url) = &args.target.base_url {
             config.base_url = Some(url.clone());
         }
         config.trace = global.verbose >= 2;
@@ -355,15 +410,23 @@ fn collector(
 }
 
 /// The project root and its submissions: `ID`'s (an error if there is none), or every one with a
-/// batch not yet collected.
-fn selected(target: &BatchTarget) -> Result<(PathBuf, Vec<(PathBuf, State)>)> {
+/// batch not yet collected — each one submitted where `--type`, `--model` and `--base-url` say, when
+/// given (`--base-url` is the repair endpoint instead under `repair_now`). State files that cannot be
+/// read are skipped with a warning.
+fn selected(
+    target: &BatchTarget,
+    repair_now: bool,
+    quiet: bool,
+) -> Result<(PathBuf, Vec<(PathBuf, State)>)> {
     let root = state::find_root(target.dir.as_deref(), Path::new(".")).ok_or_else(|| {
         UsageError(format!(
             "no {} at or above the current folder (submit with `assistant generate --batch`, or name the project with --dir)",
             state::DIR
         ))
     })?;
-    let all = state::load_all(&root)?;
+    let loaded = state::load_all(&root)?;
+    warn_unreadable(&loaded.unreadable, quiet);
+    let all = loaded.states;
     let chosen: Vec<(PathBuf, State)> = match &target.id {
         Some(id) => {
             let found: Vec<_> = all.into_iter().filter(|(_, s)| s.answers_to(id)).collect();
@@ -381,7 +444,38 @@ fn selected(target: &BatchTarget) -> Result<(PathBuf, Vec<(PathBuf, State)>)> {
             .filter(|(_, s)| s.pending_batches().next().is_some())
             .collect(),
     };
+    for (_, state) in &chosen {
+        same_endpoint(state, target, repair_now)?;
+    }
     Ok((root, chosen))
+}
+
+/// The flags that name where a batch went agree with where `state`'s did; a batch cannot be followed
+/// anywhere else, so a difference is a usage error naming both values.
+fn same_endpoint(state: &State, target: &BatchTarget, repair_now: bool) -> Result<(), UsageError> {
+    let differs = |flag: &str, given: &str, recorded: &str| {
+        UsageError(format!(
+            "{flag} {given} is not the batch's ({recorded}, batch {}): a batch is followed and collected \
+             where it was submitted; leave {flag} out or give the batch's",
+            state.id
+        ))
+    };
+    if let Some(name) = &target.kind {
+        let given = ProviderKind::from_flag(Some(name)).map_err(UsageError)?;
+        if state.provider.parse::<ProviderKind>().ok() != Some(given) {
+            return Err(differs("--type", name, &state.provider));
+        }
+    }
+    if let Some(model) = target.model.as_ref().filter(|m| **m != state.model) {
+        return Err(differs("--model", model, &state.model));
+    }
+    let same_url = |url: &str| url.trim_end_matches('/') == state.base_url.trim_end_matches('/');
+    match &target.base_url {
+        Some(url) if !repair_now && !same_url(url) => {
+            Err(differs("--base-url", url, &state.base_url))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The streamed endpoint of `state`'s provider, with the key from the flag or the environment.

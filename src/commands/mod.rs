@@ -31,9 +31,11 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// The targets the user named (or the current folder), each checked to exist.
+/// The targets the user named (or the current folder), each checked to exist, with `.` and `..`
+/// resolved (`internal/handler/../` names `internal`: files are named the same whichever way their
+/// folder was).
 pub fn targets(paths: &PathArgs) -> Result<Vec<Target>, UsageError> {
-    let named: Vec<PathBuf> = paths.all();
+    let named: Vec<PathBuf> = paths.all().iter().map(|p| crate::fsx::tidy(p)).collect();
     if named.is_empty() {
         return Ok(vec![Target::current_dir()]);
     }
