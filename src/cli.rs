@@ -136,7 +136,8 @@ pub struct GenerateArgs {
     pub paths: PathArgs,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
-    /// With one --file: only the stub whose declaration contains line N (the stub under the cursor).
+    /// With one file (PATH or --file): only the stub whose declaration contains line N (the stub under
+    /// the cursor).
     #[arg(long, value_name = "N")]
     pub line: Option<usize>,
     /// Model name (default: the provider's current default; see `assistant models`).
@@ -179,11 +180,11 @@ pub struct GenerateArgs {
     /// Retries of a failed request (429, 5xx, timeouts, dropped streams).
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub retries: u32,
-    /// Sampling temperature (sent only when set).
-    #[arg(long, value_name = "F")]
+    /// Sampling temperature, 0 to 2 (sent only when set).
+    #[arg(long, value_name = "F", value_parser = temperature)]
     pub temperature: Option<f32>,
-    /// Cap on the answer's tokens.
-    #[arg(long, value_name = "N")]
+    /// Cap on the answer's tokens (at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
     /// Reasoning effort (default: the provider's).
     #[arg(long, value_enum, value_name = "off|low|high")]
@@ -220,6 +221,20 @@ pub struct GenerateArgs {
     /// and exit with the batch id; `assistant batch collect` checks the answers and writes the sidecars.
     #[arg(long, conflicts_with_all = ["stdout", "only_print_prompt"])]
     pub batch: bool,
+}
+
+/// A sampling temperature: a number from 0 to 2, the range every provider accepts (`nan` would go out
+/// as JSON `null`).
+fn temperature(text: &str) -> Result<f32, String> {
+    let value: f32 = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("not a number: {e}"))?;
+    if value.is_finite() && (0.0..=2.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err("expected a number from 0 to 2".into())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,7 +2,7 @@
 //! plain lines otherwise, both on stderr so `--stdout` code stays clean) or JSON Lines events on stdout.
 //! Nothing here decides anything; it only shows what the run hands it. Keys never reach it.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -31,6 +31,9 @@ pub struct JobReport {
     pub result: Result<Vec<PathBuf>, String>,
     /// The batch the answer came from (batch mode's `collect`); no `batch` field in events otherwise.
     pub batch: Option<String>,
+    /// Which of its file's jobs this was and how many there are (1, 1 for a file not split): events
+    /// of a split file's jobs carry `part` and `parts`.
+    pub part: (usize, usize),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -174,7 +177,7 @@ impl Reporter {
                     self.line(&line);
                 }
             }
-            Reporter::Json { .. } => self.event(with_batch(job, match &job.result {
+            Reporter::Json { .. } => self.event(with_part(job, with_batch(job, match &job.result {
                 Ok(sidecars) => json!({
                     "event": "job_succeeded",
                     "file": job.file.display().to_string(),
@@ -200,7 +203,7 @@ impl Reporter {
                     "attempts": job.attempts,
                     "repair_rounds": job.repair_rounds,
                 }),
-            })),
+            }))),
         }
     }
 
@@ -283,10 +286,10 @@ impl Reporter {
 
     fn event(&self, value: serde_json::Value) {
         if let Reporter::Json { out } = self {
-            let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
-            // A closed stdout (a consumer that went away) must not stop the run.
-            let _ = writeln!(out, "{value}");
-            let _ = out.flush();
+            let _one_at_a_time = out.lock().unwrap_or_else(|e| e.into_inner());
+            // A closed stdout (a consumer that went away) is `crate::out`'s to notice and the run's
+            // to act on; it fails no job.
+            let _ = crate::out::line(&value);
         }
     }
 }
@@ -344,6 +347,16 @@ impl Bars {
 fn with_batch(job: &JobReport, mut event: serde_json::Value) -> serde_json::Value {
     if let (Some(batch), Some(object)) = (&job.batch, event.as_object_mut()) {
         object.insert("batch".into(), json!(batch));
+    }
+    event
+}
+
+/// `event` with the job's part of its file, when the file was split into several jobs.
+fn with_part(job: &JobReport, mut event: serde_json::Value) -> serde_json::Value {
+    let (part, parts) = job.part;
+    if let (true, Some(object)) = (parts > 1, event.as_object_mut()) {
+        object.insert("part".into(), json!(part));
+        object.insert("parts".into(), json!(parts));
     }
     event
 }

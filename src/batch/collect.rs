@@ -435,7 +435,7 @@ impl Run<'_> {
         let mut landing = Landing::new(
             checked.iter().map(|_| target.as_path()),
             self.meta.clone(),
-            false,
+            None,
         );
         let mut outcome: Result<Vec<PathBuf>, String> = Ok(Vec::new());
         for key in &checked {
@@ -538,6 +538,7 @@ impl Run<'_> {
             usage: job.usage.usage(),
             result: result.map(|paths| paths.iter().map(|p| shown(p)).collect()),
             batch: (!batch.is_empty()).then(|| batch.to_string()),
+            part: (job.part, job.parts),
         }
     }
 

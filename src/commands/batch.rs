@@ -273,9 +273,18 @@ fn collect(args: &BatchCollectArgs, global: &GlobalArgs) -> Result<Outcome> {
     let runtime = runtime()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = stop.send(true);
+        // Ctrl-C, or a reader of the JSON events that went away (`crate::out`), stops the collect.
+        let ctrl_c = async {
+            // No handler (an odd platform) means no Ctrl-C handling, not an instant stop.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            () = ctrl_c => {}
+            () = out::until_closed() => {}
         }
+        let _ = stop.send(true);
     });
     let mut outcome = Outcome::Success;
     for (_, mut state) in states {

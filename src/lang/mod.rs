@@ -135,7 +135,8 @@ impl Lang {
 
     /// The language of a path, by its suffix.
     pub fn of(path: &Path) -> Option<Lang> {
-        let name = path.file_name()?.to_str()?;
+        // A name that is not UTF-8 still ends in `.go`: decided on its lossy form (the walk warns).
+        let name = path.file_name()?.to_string_lossy();
         Lang::all().find(|lang| {
             lang.dialect()
                 .suffixes

@@ -45,10 +45,10 @@ impl Gemini {
     }
 
     async fn stream_answer(&self, messages: &[Message]) -> Result<Answer, ProviderError> {
-        let url = format!(
-            "{}/models/{}:streamGenerateContent?alt=sse",
-            self.endpoint.base_url, self.endpoint.model
-        );
+        let url = self.endpoint.url(&format!(
+            "models/{}:streamGenerateContent?alt=sse",
+            self.endpoint.model
+        ));
         let origin = self.endpoint.origin(&url);
         let body = self.request_body(messages);
         self.endpoint.trace_request(&url, &body, messages.len());
@@ -94,7 +94,7 @@ impl Gemini {
     }
 
     async fn models(&self) -> Result<Vec<String>, ProviderError> {
-        let url = format!("{}/models", self.endpoint.base_url);
+        let url = self.endpoint.url("models");
         let mut names = Vec::new();
         let mut page_token: Option<String> = None;
         for _ in 0..MAX_MODEL_PAGES {

@@ -254,7 +254,7 @@ fn endpoint(config: ProviderConfig) -> Result<Endpoint, ProviderError> {
             defaults::missing_key_message(config.kind),
         ));
     }
-    let base_url = base_url(&config, &key)?;
+    let (base_url, query) = base_url(&config, &key)?;
     let model = match config.model.as_deref().map(str::trim) {
         Some(model) if !model.is_empty() => model.to_string(),
         _ => spec.model.to_string(),
@@ -272,6 +272,7 @@ fn endpoint(config: ProviderConfig) -> Result<Endpoint, ProviderError> {
     Ok(Endpoint {
         kind: config.kind,
         base_url,
+        query,
         model,
         key,
         client,
@@ -283,7 +284,12 @@ fn endpoint(config: ProviderConfig) -> Result<Endpoint, ProviderError> {
     })
 }
 
-fn base_url(config: &ProviderConfig, key: &Secret) -> Result<String, ProviderError> {
+/// The base URL without its query string, and the query string (Azure OpenAI's
+/// `?api-version=…`), which every request URL ends with (`Endpoint::url`).
+fn base_url(
+    config: &ProviderConfig,
+    key: &Secret,
+) -> Result<(String, Option<String>), ProviderError> {
     let raw = match config.base_url.as_deref().map(str::trim) {
         Some(url) if !url.is_empty() => url,
         _ => defaults::of(config.kind).base_url,
@@ -298,13 +304,33 @@ fn base_url(config: &ProviderConfig, key: &Secret) -> Result<String, ProviderErr
             format!("invalid --base-url `{shown}`: expected an http:// or https:// URL"),
         ));
     }
-    Ok(raw.trim_end_matches('/').to_string())
+    // As typed (`Url` would re-encode it); a fragment is never sent.
+    let raw = raw.split('#').next().unwrap_or(raw);
+    let (base, query) = match raw.split_once('?') {
+        Some((base, query)) => (base, Some(query).filter(|q| !q.is_empty())),
+        None => (raw, None),
+    };
+    Ok((
+        base.trim_end_matches('/').to_string(),
+        query.map(str::to_string),
+    ))
+}
+
+/// `url` with `query` added after any query it has.
+fn with_query(url: String, query: Option<&str>) -> String {
+    match query {
+        Some(query) if url.contains('?') => format!("{url}&{query}"),
+        Some(query) => format!("{url}?{query}"),
+        None => url,
+    }
 }
 
 /// What both protocols share: where to send, which model, the key, one HTTP client (connection pool).
 struct Endpoint {
     kind: ProviderKind,
+    /// Without its query string (`query`) and trailing `/`.
     base_url: String,
+    query: Option<String>,
     model: String,
     key: Secret,
     client: reqwest::Client,
@@ -312,6 +338,15 @@ struct Endpoint {
 }
 
 impl Endpoint {
+    /// `path` (which may hold its own `?…`) under the base URL, the base URL's query string kept at
+    /// the end: `…/v1?api-version=1` and `chat/completions` make `…/v1/chat/completions?api-version=1`.
+    fn url(&self, path: &str) -> String {
+        with_query(
+            format!("{}/{}", self.base_url, path.trim_start_matches('/')),
+            self.query.as_deref(),
+        )
+    }
+
     fn origin(&self, url: &str) -> Origin {
         Origin {
             provider: self.kind.name(),
@@ -475,5 +510,28 @@ mod tests {
         let mut config = ProviderConfig::new(ProviderKind::DeepSeek);
         config.api_key = Some("sk-abc123".into());
         assert!(!format!("{config:?}").contains("sk-abc123"));
+    }
+
+    #[test]
+    fn a_base_url_query_stays_at_the_end_of_every_request_url() {
+        let mut config = ProviderConfig::new(ProviderKind::OpenAi);
+        config.api_key = Some("k".into());
+        config.base_url = Some("https://x.example/openai/v1/?api-version=2024-10-21".into());
+        let azure = endpoint(config).unwrap();
+        assert_eq!(
+            azure.url("chat/completions"),
+            "https://x.example/openai/v1/chat/completions?api-version=2024-10-21"
+        );
+        assert_eq!(
+            azure.url("models/m:streamGenerateContent?alt=sse"),
+            "https://x.example/openai/v1/models/m:streamGenerateContent?alt=sse&api-version=2024-10-21"
+        );
+        let mut plain = ProviderConfig::new(ProviderKind::OpenAi);
+        plain.api_key = Some("k".into());
+        plain.base_url = Some("http://127.0.0.1:1/v1/".into());
+        assert_eq!(
+            endpoint(plain).unwrap().url("models"),
+            "http://127.0.0.1:1/v1/models"
+        );
     }
 }

@@ -61,7 +61,7 @@ impl OpenAiCompatible {
     }
 
     async fn stream_answer(&self, messages: &[Message]) -> Result<Answer, ProviderError> {
-        let url = format!("{}/chat/completions", self.endpoint.base_url);
+        let url = self.endpoint.url("chat/completions");
         let origin = self.endpoint.origin(&url);
         let body = self.request_body(messages);
         self.endpoint.trace_request(&url, &body, messages.len());
@@ -103,7 +103,7 @@ impl OpenAiCompatible {
     }
 
     async fn models(&self) -> Result<Vec<String>, ProviderError> {
-        let url = format!("{}/models", self.endpoint.base_url);
+        let url = self.endpoint.url("models");
         let mut request = self.endpoint.client.get(&url);
         if let Some(key) = self.endpoint.key.expose() {
             request = request.bearer_auth(key);

@@ -76,7 +76,10 @@ where
         targets.iter().partition(|t| !t.path.is_dir());
     for target in files {
         match Lang::of(&target.path) {
-            Some(lang) => visit(Ok((target.path.clone(), lang))),
+            Some(lang) => {
+                warn_if_not_utf8(&target.path, &visit);
+                visit(Ok((target.path.clone(), lang)));
+            }
             None => visit(Err(Warning {
                 path: target.path.clone(),
                 reason: format!(
@@ -104,7 +107,9 @@ where
                 Ok(entry) => {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
                     if let Some(lang) = is_file.then(|| Lang::of(entry.path())).flatten() {
-                        visit(Ok((shown_path(entry.path(), implicit_roots), lang)));
+                        let path = shown_path(entry.path(), implicit_roots);
+                        warn_if_not_utf8(&path, visit);
+                        visit(Ok((path, lang)));
                     }
                 }
                 Err(error) => visit(Err(walk_warning(error))),
@@ -112,6 +117,20 @@ where
             WalkState::Continue
         })
     });
+}
+
+/// A file whose name is not UTF-8 is still scanned (its bytes are its name on disk; messages show it
+/// lossily): say so, so that the odd name is not mistaken for a typo.
+fn warn_if_not_utf8<F>(path: &Path, visit: &F)
+where
+    F: Fn(Result<(PathBuf, Lang), Warning>),
+{
+    if path.file_name().is_some_and(|name| name.to_str().is_none()) {
+        visit(Err(Warning {
+            path: path.to_path_buf(),
+            reason: format!("the file name is not UTF-8; scanned as {}", path.display()),
+        }));
+    }
 }
 
 /// The files under `root` whose extension is `extension`, sorted, found with the skip rules above and

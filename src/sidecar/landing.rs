@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{compose, sidecar_path, Meta, SidecarError};
+use super::{compose, sidecar_path, Meta, Printed, SidecarError};
 use crate::check::{CheckedFile, Expected};
 use crate::fsx;
 
@@ -22,6 +22,8 @@ pub enum LandError {
     Compose { path: PathBuf, source: SidecarError },
     #[error("{}: cannot write: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    #[error("{}: cannot print: {source}", path.display())]
+    Print { path: PathBuf, source: io::Error },
 }
 
 /// Checked parts waiting for the rest of their file's jobs.
@@ -37,16 +39,17 @@ pub struct Landing {
     /// Per file, what verified each part that landed in it (`go build`, `no (…)`).
     verified: HashMap<PathBuf, Vec<String>>,
     meta: Meta,
-    to_stdout: bool,
+    /// Printed instead of written (`generate --stdout`), and how.
+    printed: Option<Printed>,
 }
 
 impl Landing {
     /// Expects one job per item of `job_files` (a file split into three jobs is named three times).
-    /// Under `to_stdout` the sidecars are printed instead of written.
+    /// Under `printed` the sidecars are printed instead of written.
     pub fn new<'a>(
         job_files: impl IntoIterator<Item = &'a Path>,
         meta: Meta,
-        to_stdout: bool,
+        printed: Option<Printed>,
     ) -> Self {
         let mut remaining = HashMap::new();
         for file in job_files {
@@ -58,14 +61,14 @@ impl Landing {
             sources: HashMap::new(),
             verified: HashMap::new(),
             meta,
-            to_stdout,
+            printed,
         }
     }
 
     /// Records how the job that asked for `expected` ended (`checked` is empty for a failed one) and what
     /// verified its code (`verified`, as the sidecar header says it). When
     /// it was its file's last job, writes the sidecars of everything the file's jobs produced (or prints
-    /// the code under `to_stdout`) and returns their paths (the printed sources' under `to_stdout`);
+    /// the code under `printed`) and returns their paths (the printed sources' under `printed`);
     /// before that, returns the sidecars this job's code will land in.
     pub fn land(
         &mut self,
@@ -133,8 +136,13 @@ impl Landing {
             path: path.to_path_buf(),
             source,
         })?;
-        if self.to_stdout {
-            print!("{content}");
+        if let Some(printed) = self.printed {
+            printed
+                .print(path, &content)
+                .map_err(|source| LandError::Print {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             return Ok(path.to_path_buf());
         }
         let sidecar = sidecar_path(path);
@@ -219,7 +227,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("h.go");
         let job = expected(&file, None);
-        let mut landing = Landing::new([file.as_path(); 3], meta(), false);
+        let mut landing = Landing::new([file.as_path(); 3], meta(), None);
         let planned = landing
             .land(&job, &[part(&file, "h", "A")], "no (go not on PATH)")
             .unwrap();
@@ -244,7 +252,7 @@ mod tests {
         // Not on disk: reading it would fail.
         let dao = dir.path().join("d.go");
         let job = expected(&file, Some(&dao));
-        let mut landing = Landing::new([file.as_path()], meta(), false);
+        let mut landing = Landing::new([file.as_path()], meta(), None);
         let written = landing
             .land(
                 &job,
@@ -262,7 +270,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("no/such/folder/h.go");
         let job = expected(&file, None);
-        let mut landing = Landing::new([file.as_path()], meta(), false);
+        let mut landing = Landing::new([file.as_path()], meta(), None);
         let error = landing
             .land(&job, &[part(&file, "h", "A")], "go build")
             .unwrap_err();

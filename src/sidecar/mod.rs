@@ -10,6 +10,7 @@
 //! `crate::merge`.
 
 mod landing;
+mod printed;
 
 use std::fmt::Write as _;
 use std::io;
@@ -22,6 +23,7 @@ use crate::fsx;
 use crate::lang::{CheckedFile, Lang, MergeError};
 
 pub use landing::{LandError, Landing};
+pub use printed::Printed;
 
 /// What a sidecar's file name adds to its source's.
 pub const EXTENSION: &str = "assistant";

@@ -22,6 +22,7 @@ use crate::cli::{
 use crate::context::gather::Gatherer;
 use crate::fsx::absolute;
 use crate::lang::Markers;
+use crate::out;
 use crate::plan::{self, Job};
 use crate::prompt::{Prompt, PromptLang, Templates};
 use crate::provider::limit::Limiter;
@@ -30,7 +31,7 @@ use crate::provider::{self, defaults, Provider, ProviderConfig, ProviderKind, Th
 use crate::report::{JobReport, Reporter, Summary};
 use crate::run::{run_all, Ended};
 use crate::scan::{scan, ScannedFile};
-use crate::sidecar::{self, Landing};
+use crate::sidecar::{self, Landing, Printed};
 use crate::verify::{self, Verdict, Verifier};
 
 pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
@@ -44,11 +45,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         }
         key
     };
-    if args.line.is_some() && !(args.paths.files.len() == 1 && args.paths.all().len() == 1) {
-        return Err(
-            UsageError("--line needs exactly one --file (and no other path)".into()).into(),
-        );
-    }
+    check_flags(args)?;
     let (templates, _) =
         Templates::load(args.prompts.as_deref()).map_err(|e| UsageError(e.to_string()))?;
 
@@ -127,17 +124,18 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
 
     if args.only_print_prompt {
         let shown: Vec<(&Job, &Prompt)> = shown.iter().map(|(job, prompt)| (job, prompt)).collect();
-        prompts::print_prompts(&shown, args);
+        prompts::print_prompts(&shown, args)?;
         return Ok(Outcome::Success);
     }
 
+    // Under --stdout, stdout is the code's alone: progress goes to stderr as text whatever the format.
     let reporter = Arc::new(match args.format {
-        GenerateFormat::Text => Reporter::text(
+        GenerateFormat::Json if !args.stdout => Reporter::json(),
+        _ => Reporter::text(
             prepared.len(),
             global.quiet,
             crate::report::use_color(global.color),
         ),
-        GenerateFormat::Json => Reporter::json(),
     });
     for file in &fresh {
         reporter.skipped(&file.path);
@@ -190,7 +188,10 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     let landing = Landing::new(
         prepared.iter().map(|p| p.job.file.path.as_path()),
         meta,
-        args.stdout,
+        args.stdout.then_some(match args.format {
+            GenerateFormat::Text => Printed::Text,
+            GenerateFormat::Json => Printed::Json,
+        }),
     );
     let watched = Watched {
         limiter,
@@ -204,6 +205,10 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         fresh.len(),
         watched,
     ));
+    if out::closed() {
+        // The reader went away (`| head`): the run stopped as on Ctrl-C, quietly (see `crate::out`).
+        return Ok(Outcome::Success);
+    }
     reporter.summary(&summary);
     Ok(if summary.interrupted {
         Outcome::Interrupted
@@ -226,6 +231,30 @@ struct Prepared {
 struct Shared {
     asker: Asker,
     reporter: Arc<Reporter>,
+}
+
+/// What clap cannot check alone: `--line` names one file (PATH and `--file` alike), and `--prompts`
+/// is a folder that exists (a typo would silently keep the built-in templates).
+fn check_flags(args: &GenerateArgs) -> Result<(), UsageError> {
+    if args.line.is_some() {
+        match args.paths.all().as_slice() {
+            [one] if !one.is_dir() => {}
+            _ => {
+                return Err(UsageError(
+                    "--line needs exactly one file (PATH or --file) and no other path".into(),
+                ))
+            }
+        }
+    }
+    if let Some(folder) = &args.prompts {
+        if !folder.is_dir() {
+            return Err(UsageError(format!(
+                "--prompts {}: no such folder",
+                folder.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn provider_kind(name: Option<&str>) -> Result<ProviderKind, UsageError> {
@@ -371,14 +400,25 @@ async fn ask_all(
                 usage: done.answered.usage,
                 result,
                 batch: None,
+                part: (done.job.part, done.job.parts),
             };
             summary.add(&report);
-            reporter.ended(&report);
+            // Once the reader went away, a job's "cannot print" is no news.
+            if !out::closed() {
+                reporter.ended(&report);
+            }
         },
         async {
-            // No handler (an odd platform) means no Ctrl-C handling, not an instant interrupt.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
+            let ctrl_c = async {
+                // No handler (an odd platform) means no Ctrl-C handling, not an instant interrupt.
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            // A closed stdout stops the run as Ctrl-C does: nothing new starts, what landed stays.
+            tokio::select! {
+                () = ctrl_c => {}
+                () = out::until_closed() => {}
             }
         },
     )

@@ -44,7 +44,7 @@ impl GeminiBatch {
     /// `{base}/batches/{id}{suffix}`, whichever form `id` came in.
     fn batch_url(&self, id: &str, suffix: &str) -> String {
         let id = id.strip_prefix("batches/").unwrap_or(id);
-        format!("{}/batches/{id}{suffix}", self.endpoint.base_url)
+        self.endpoint.url(&format!("batches/{id}{suffix}"))
     }
 
     async fn submit_all(&self, requests: &[BatchRequest]) -> Result<Vec<String>, ProviderError> {
@@ -73,10 +73,10 @@ impl GeminiBatch {
     }
 
     async fn submit_one(&self, name: &str, entries: &[Value]) -> Result<String, ProviderError> {
-        let url = format!(
-            "{}/models/{}:batchGenerateContent",
-            self.endpoint.base_url, self.endpoint.model
-        );
+        let url = self.endpoint.url(&format!(
+            "models/{}:batchGenerateContent",
+            self.endpoint.model
+        ));
         let body = json!({
             "batch": {
                 "display_name": name,
@@ -195,7 +195,10 @@ impl GeminiBatch {
     /// A responses file (`files/…`), from the download endpoint: the base URL's path behind
     /// `/download`.
     async fn download(&self, file: &str) -> Result<String, ProviderError> {
-        let url = download_url(&self.endpoint.base_url, file);
+        let url = super::super::with_query(
+            download_url(&self.endpoint.base_url, file),
+            self.endpoint.query.as_deref(),
+        );
         http::call(
             &self.endpoint,
             &self.limits,

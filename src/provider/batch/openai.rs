@@ -42,7 +42,7 @@ impl OpenAiBatch {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}/{path}", self.endpoint.base_url)
+        self.endpoint.url(path)
     }
 
     async fn submit_all(&self, requests: &[BatchRequest]) -> Result<Vec<String>, ProviderError> {
