@@ -10,7 +10,7 @@ pub mod merge;
 pub mod models;
 pub mod scan;
 
-use std::path::PathBuf;
+use std::path::{Component, PathBuf};
 
 use crate::cli::PathArgs;
 use crate::scan::Target;
@@ -31,11 +31,21 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// The targets the user named (or the current folder), each checked to exist, with `.` and `..`
-/// resolved (`internal/handler/../` names `internal`: files are named the same whichever way their
-/// folder was).
+/// The targets the user named (or the current folder), each checked to exist. Paths print as named,
+/// except that a `..` is resolved (`internal/handler/../` names `internal`), so a file has one name
+/// whichever way its folder was named.
 pub fn targets(paths: &PathArgs) -> Result<Vec<Target>, UsageError> {
-    let named: Vec<PathBuf> = paths.all().iter().map(|p| crate::fsx::tidy(p)).collect();
+    let named: Vec<PathBuf> = paths
+        .all()
+        .into_iter()
+        .map(|path| {
+            if path.components().any(|c| c == Component::ParentDir) {
+                crate::fsx::tidy(&path)
+            } else {
+                path
+            }
+        })
+        .collect();
     if named.is_empty() {
         return Ok(vec![Target::current_dir()]);
     }
