@@ -27,15 +27,37 @@ impl Printed {
                 "file": path.display().to_string(),
                 "code": content,
             })),
-            Printed::Text => {
-                let heading = match Lang::of(path) {
-                    Some(lang) => {
-                        format!("{} file: {}\n", lang.dialect().line_comment, path.display())
-                    }
-                    None => String::new(),
-                };
-                out::write(&(heading + content))
-            }
+            Printed::Text => out::write(&(heading(path) + content)),
         }
+    }
+}
+
+/// `// file: PATH` in the line comment of `path`'s language (nothing for a file of no known language).
+fn heading(path: &Path) -> String {
+    match Lang::of(path) {
+        Some(lang) => format!("{} file: {}\n", lang.dialect().line_comment, path.display()),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_language_heads_its_code_in_its_own_comment() {
+        assert_eq!(
+            heading(Path::new("internal/dao/coupon.go")),
+            "// file: internal/dao/coupon.go\n"
+        );
+        assert_eq!(
+            heading(Path::new("src/store.rs")),
+            "// file: src/store.rs\n"
+        );
+        assert_eq!(
+            heading(Path::new("service/ledger.py")),
+            "# file: service/ledger.py\n"
+        );
+        assert_eq!(heading(Path::new("notes.txt")), "");
     }
 }
