@@ -281,3 +281,62 @@ fn batch_commands_take_the_flags_of_the_generate_that_submitted() {
     .assert()
     .success();
 }
+
+#[test]
+fn a_base_url_query_string_ends_every_batch_request_url() {
+    for (kind, gemini) in [("openai", false), ("gemini", true)] {
+        let project = go_project(2);
+        let server = FakeBatch::start(Plan {
+            gemini_file_output: gemini,
+            ..Plan::new(|_, body| {
+                let i = (0..10)
+                    .find(|i| body.to_string().contains(&format!("func Stub{i}() error")))
+                    .unwrap_or(0);
+                format!("```go\npackage p\n\n// Stub{i} returns nil.\nfunc Stub{i}() error {{\n\treturn nil\n}}\n```\n")
+            })
+        });
+        let base = if gemini {
+            server.gemini_base_url()
+        } else {
+            server.base_url()
+        };
+        let base = format!("{base}?api-version=2024-10-21");
+        let mut cmd = assistant(project.path());
+        cmd.args(["generate", "--batch", "--type", kind, "--verify", "off"])
+            .args(["--base-url", &base, "--api-key", KEY])
+            .assert()
+            .success();
+        batch_in(project.path(), &["collect", "--wait"])
+            .assert()
+            .success();
+        assert!(project.path().join("f01.go.assistant").exists(), "{kind}");
+        let requests = server.requests();
+        assert!(requests.len() >= 3, "{kind}: {requests:?}");
+        for request in requests {
+            assert!(
+                request.path.ends_with("api-version=2024-10-21"),
+                "{kind}: {}",
+                request.path
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rust_crate_submitted_from_its_src_folder_keeps_its_state_at_the_crate_root() {
+    let project = project::example_copy("rust-service");
+    let server = slow_server();
+    for paths in [&[][..], &["store.rs"][..]] {
+        let output = submit_in(&project.path().join("src"), &server, paths)
+            .arg("--force")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{paths:?}: {}", stderr_of(&output));
+    }
+    assert_eq!(server.batch_ids().len(), 2);
+    assert_eq!(state_files(project.path()).len(), 2);
+    assert!(!project.path().join("src/.assistant").exists());
+    batch_in(&project.path().join("src"), &["status"])
+        .assert()
+        .success();
+}
