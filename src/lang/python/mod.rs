@@ -15,6 +15,7 @@ pub mod defs;
 mod imports;
 pub mod merge;
 pub mod outline;
+mod redefinitions;
 pub mod stubs;
 
 use std::cell::RefCell;
