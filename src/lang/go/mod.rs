@@ -9,6 +9,7 @@
 
 mod check;
 pub mod decls;
+mod imports;
 pub mod merge;
 pub mod outline;
 mod redefinitions;
