@@ -364,6 +364,7 @@ async fn ask_all(
                 file: done.job.file.path.clone(),
                 label: done.job.label(),
                 functions: done.job.identities(),
+                added: crate::check::additions(&done.expected, &checked),
                 attempts: done.answered.attempts,
                 repair_rounds: done.answered.repair_rounds,
                 verified: verdict.map(|v| (matches!(v, Verdict::Verified { .. }), v.label())),

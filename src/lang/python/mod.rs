@@ -51,6 +51,7 @@ static DIALECT: Dialect = Dialect {
     marker_needles: &["NotImplementedError"],
     template_folder: "python/",
     templates: crate::templates!("python/": "system.j2", "user.j2"),
+    import_shown: ("", ""),
 };
 
 /// The Python language.

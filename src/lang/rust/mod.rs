@@ -59,6 +59,7 @@ static DIALECT: Dialect = Dialect {
     marker_needles: &["todo!", "unimplemented!", "implement me"],
     template_folder: "rust/",
     templates: crate::templates!("rust/": "system.j2", "user.j2"),
+    import_shown: ("use ", ""),
 };
 
 /// The Rust language.
