@@ -425,3 +425,68 @@ fn python_a_rewritten_function_is_refused_and_future_imports_land_first() {
         );
     }
 }
+
+/// The shop fixture's handler answer, with a dao block that adds `Delete` and whatever `dao_extra`
+/// gives.
+fn shop_answer(dao_extra: &str) -> String {
+    format!(
+        "```go\n// file: internal/handler/order.go\npackage handler\n\nimport \"context\"\n\n\
+         // Cancel cancels the order with this id.\n\
+         func (h *orderHandler) Cancel(ctx context.Context, id uint64) error {{\n\
+         \tif _, err := h.orderDao.GetByID(ctx, id); err != nil {{\n\t\treturn err\n\t}}\n\
+         \treturn h.orderDao.Delete(ctx, id)\n}}\n\n\
+         // Total returns the order's total in cents.\n\
+         func (h *orderHandler) Total(ctx context.Context, id uint64) (int64, error) {{\n\
+         \torder, err := h.orderDao.GetByID(ctx, id)\n\tif err != nil {{\n\t\treturn 0, err\n\t}}\n\
+         \treturn order.Total, nil\n}}\n```\n\n\
+         ```go\n// file: internal/dao/order.go\npackage dao\n\nimport \"context\"\n\n\
+         // OrderDao reads and writes orders.\ntype OrderDao interface {{\n\
+         \tGetByID(ctx context.Context, id uint64) (*model.Order, error)\n\
+         \tUpdate(ctx context.Context, order *model.Order) error\n\
+         \t// Delete removes the order.\n\tDelete(ctx context.Context, id uint64) error\n}}\n\n\
+         // Delete removes the order.\nfunc (d *orderDao) Delete(ctx context.Context, id uint64) error {{\n\
+         \td.mu.Lock()\n\tdefer d.mu.Unlock()\n\tdelete(d.orders, id)\n\treturn nil\n}}\n{dao_extra}```\n"
+    )
+}
+
+#[test]
+fn go_an_existing_dao_method_rewritten_is_refused_and_both_sidecars_are_listed() {
+    let dir = TempDir::new().unwrap();
+    project::copy_dir(
+        &project::manifest_dir().join("tests/fixtures/verify/shop"),
+        dir.path(),
+    );
+    let no_op = "\nfunc (d *orderDao) Update(ctx context.Context, order *model.Order) error {\n\treturn nil\n}\n";
+    let server = answering(shop_answer(no_op), shop_answer(""));
+    let run = generate(dir.path(), &server, &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let repairs = repair_requests(&server);
+    assert!(
+        repairs.iter().any(|r| r.contains(
+            "internal/dao/order.go: `orderDao.Update` already exists in internal/dao/order.go: call it, do not redefine it"
+        )),
+        "{repairs:?}"
+    );
+    let ok = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("ok"))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        ok.contains("adds orderDao.Delete, type OrderDao (extended);"),
+        "{ok}"
+    );
+    assert!(
+        ok.ends_with(" → internal/handler/order.go.assistant, internal/dao/order.go.assistant"),
+        "{ok}"
+    );
+    assert!(merge(dir.path()).status.success());
+    let dao = fs::read_to_string(dir.path().join("internal/dao/order.go")).unwrap();
+    assert!(
+        dao.contains("if _, ok := d.orders[order.ID]; !ok {"),
+        "Update kept: {dao}"
+    );
+    if have("go", "version") {
+        go_build(dir.path());
+    }
+}
