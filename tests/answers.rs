@@ -490,3 +490,33 @@ fn go_an_existing_dao_method_rewritten_is_refused_and_both_sidecars_are_listed()
         go_build(dir.path());
     }
 }
+
+/// A raw string holding ``` lines, in a four-backtick fence (as the prompt asks), arrives whole,
+/// merges, and the crate checks.
+#[test]
+fn rust_a_four_backtick_fence_brings_a_raw_string_with_fence_lines_whole() {
+    let help =
+        "/// The usage text, in Markdown.\npub fn usage() -> &'static str {\n    todo!()\n}\n";
+    let dir = fixture(&[("Cargo.toml", CARGO_TOML), ("src/lib.rs", help)]);
+    let answer = "Here it is:\n\n````rust\n// file: src/lib.rs\n/// The usage text, in Markdown.\npub fn usage() -> &'static str {\n    r#\"Usage:\n```sh\ninventory list\n```\n\"#\n}\n````\n\nThe raw string holds a fenced example.\n";
+    let server = answering(answer.to_string(), answer.to_string());
+    let run = generate(dir.path(), &server, &["--format", "json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(repair_requests(&server).is_empty());
+    assert!(merge(dir.path()).status.success());
+    let merged = fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+    assert!(
+        merged.contains("r#\"Usage:\n```sh\ninventory list\n```\n\"#"),
+        "{merged}"
+    );
+    if have("cargo", "--version") {
+        let target = TempDir::new().unwrap();
+        succeeds(
+            "cargo check",
+            StdCommand::new("cargo")
+                .args(["check", "--offline", "--quiet"])
+                .current_dir(dir.path())
+                .env("CARGO_TARGET_DIR", target.path()),
+        );
+    }
+}

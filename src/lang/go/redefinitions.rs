@@ -5,19 +5,23 @@
 //! never give again with other code. An interface of the file (the dao's) may gain methods; the ones
 //! it has stay as they are.
 
-use std::path::Path;
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
 
 use super::decls::{self, Decl, GoFile, Interface};
 use crate::lang::text::squeeze;
 use crate::lang::Problem;
 
-/// The file's package as the check sees it: the file itself and the other files of its package.
+/// The file's package as the check sees it: the file itself and, read when first needed (an answer
+/// that only fills its stubs needs none), the other files of its package.
 pub(super) struct Package {
-    /// The file, then its neighbours, each with the name prompts give it.
-    files: Vec<Listed>,
+    file: Listed,
+    path: PathBuf,
+    neighbours: OnceCell<Vec<Listed>>,
 }
 
 struct Listed {
+    /// As prompts name files (`internal/handler/coupon.go`).
     name: String,
     source: String,
     listed: GoFile,
@@ -27,24 +31,32 @@ impl Package {
     /// `file` (named `name`, at `path`) and the other non-test `.go` files of its folder that declare
     /// the same package. A folder that cannot be read gives the file alone.
     pub(super) fn load(name: &str, path: &Path, source: &str, listed: &GoFile) -> Package {
-        let mut files = vec![Listed {
-            name: name.to_string(),
-            source: source.to_string(),
-            listed: listed.clone(),
-        }];
-        let package = listed.package.as_ref().map(|p| p.name.as_str());
-        for (file_name, source) in neighbours(path) {
-            let listed = decls::list(&source);
-            if listed.package.as_ref().map(|p| p.name.as_str()) != package {
-                continue;
-            }
-            files.push(Listed {
-                name: beside(name, &file_name),
-                source,
-                listed,
-            });
+        Package {
+            file: Listed {
+                name: name.to_string(),
+                source: source.to_string(),
+                listed: listed.clone(),
+            },
+            path: path.to_path_buf(),
+            neighbours: OnceCell::new(),
         }
-        Package { files }
+    }
+
+    fn neighbours(&self) -> &[Listed] {
+        self.neighbours.get_or_init(|| {
+            let package = self.file.listed.package.as_ref().map(|p| p.name.as_str());
+            neighbours(&self.path)
+                .into_iter()
+                .filter_map(|(file_name, source)| {
+                    let listed = decls::list(&source);
+                    (listed.package.as_ref().map(|p| p.name.as_str()) == package).then(|| Listed {
+                        name: beside(&self.file.name, &file_name),
+                        source,
+                        listed,
+                    })
+                })
+                .collect()
+        })
     }
 
     /// The problems of `decl` (from an answer's `block` for this package's first file): a
@@ -95,8 +107,8 @@ impl Package {
 
     /// Where `identity` is declared: the file first, then its neighbours.
     fn find(&self, identity: &str) -> Option<(&Listed, &Decl)> {
-        self.files
-            .iter()
+        std::iter::once(&self.file)
+            .chain(self.neighbours())
             .find_map(|file| Some((file, file.listed.find(identity)?)))
     }
 }
