@@ -18,6 +18,9 @@ pub struct JobReport {
     pub file: PathBuf,
     pub label: String,
     pub functions: Vec<String>,
+    /// What the answer adds besides the stubs (helpers, types, dao methods, imports); empty for a
+    /// failed job.
+    pub added: Vec<String>,
     pub attempts: u32,
     /// Repair rounds the job used.
     pub repair_rounds: u32,
@@ -152,16 +155,18 @@ impl Reporter {
                     bars.end(&job.label);
                 }
                 let line = match &job.result {
-                    Ok(_) => format!(
-                        "{}    {} ({}; {} in / {} out tokens; {} attempt{}; {:.1}s)",
+                    Ok(sidecars) => format!(
+                        "{}    {} ({}{}; {} in / {} out tokens; {} attempt{}; {:.1}s){}",
                         paint("ok", 32, *color),
                         job.label,
                         job.functions.join(", "),
+                        adds(&job.added),
                         job.usage.prompt_tokens,
                         job.usage.completion_tokens,
                         job.attempts,
                         if job.attempts == 1 { "" } else { "s" },
                         job.seconds,
+                        written_to(sidecars),
                     ),
                     Err(error) => format!(
                         "{} {}: {error} ({} in / {} out tokens spent)",
@@ -184,6 +189,7 @@ impl Reporter {
                     "sidecar": sidecars.first().map(|p| p.display().to_string()),
                     "sidecars": sidecars.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
                     "functions": job.functions,
+                    "added": job.added,
                     "prompt_tokens": job.usage.prompt_tokens,
                     "completion_tokens": job.usage.completion_tokens,
                     "cached_tokens": job.usage.cached_tokens,
@@ -341,6 +347,25 @@ impl Bars {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, ProgressBar)>> {
         self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// `; adds slugify, import "strings"` for an ok line, or nothing when the answer only fills its stubs.
+fn adds(added: &[String]) -> String {
+    if added.is_empty() {
+        String::new()
+    } else {
+        format!("; adds {}", added.join(", "))
+    }
+}
+
+/// ` → a.go.assistant, internal/dao/coupon.go.assistant`: every sidecar a job wrote (or will, for a
+/// part of a split file), the dao's included.
+fn written_to(sidecars: &[PathBuf]) -> String {
+    if sidecars.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = sidecars.iter().map(|p| p.display().to_string()).collect();
+    format!(" → {}", shown.join(", "))
 }
 
 /// `event` with the job's batch id, when it has one.

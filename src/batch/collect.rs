@@ -438,6 +438,7 @@ impl Run<'_> {
             None,
         );
         let mut outcome: Result<Vec<PathBuf>, String> = Ok(Vec::new());
+        let mut added: HashMap<&str, Vec<String>> = HashMap::new();
         for key in &checked {
             let job = &state.jobs[key];
             let Status::Checked { parts, label, .. } = &job.status else {
@@ -454,6 +455,7 @@ impl Run<'_> {
             let landed = rebuild::expected(&root, job, &self.markers)
                 .map_err(|e| e.to_string())
                 .and_then(|expected| {
+                    added.insert(key, crate::check::additions(&expected, &parts));
                     landing
                         .land(&expected, &parts, label)
                         .map_err(|e| e.to_string())
@@ -497,6 +499,9 @@ impl Run<'_> {
             };
             let mut report = self.report(job, &batch, verdict, outcome.clone());
             report.repair_rounds = repair_rounds;
+            if report.result.is_ok() {
+                report.added = added.remove(key.as_str()).unwrap_or_default();
+            }
             self.tally.summary.add(&report);
             self.collector.reporter.ended(&report);
         }
@@ -531,6 +536,7 @@ impl Run<'_> {
             file,
             label,
             functions: job.functions.clone(),
+            added: Vec::new(),
             attempts: job.attempts,
             repair_rounds: job.turns.len() as u32,
             verified,

@@ -11,6 +11,7 @@
 //!
 //! Asking again, writing sidecars and reporting belong to the callers.
 
+mod additions;
 mod blocks;
 mod reasoning;
 
@@ -18,6 +19,7 @@ use crate::lang::answer::first_line_name;
 pub use crate::lang::{
     Block, CheckedFile, DependentFile, Expected, Lang, Problem, Problems, TargetFile,
 };
+pub use additions::additions;
 use blocks::{code_blocks, looks_like, MAX_BLOCK_BYTES};
 use reasoning::strip_reasoning;
 

@@ -88,6 +88,16 @@ pub enum Problem {
         file: String,
         detail: String,
     },
+    /// The answer gives again, changed, a declaration that exists and is not a stub (in the file, or
+    /// elsewhere in its package, crate or module): an answer may add declarations, not rewrite them.
+    Redefines {
+        /// The file the answer's code is for.
+        file: String,
+        /// The declaration, as the language names it (`helper`, `Store::find`, `type CouponDao`).
+        identity: String,
+        /// The file that holds it, as prompts name files.
+        existing: String,
+    },
     TooLarge {
         blocks: usize,
         largest: usize,
@@ -159,6 +169,14 @@ impl fmt::Display for Problem {
                 "{file}: the block says `package {found}`, the file is `package {expected}`"
             ),
             Problem::Conflict { file, detail } => write!(f, "{file}: {detail}"),
+            Problem::Redefines {
+                file,
+                identity,
+                existing,
+            } => write!(
+                f,
+                "{file}: `{identity}` already exists in {existing}: call it, do not redefine it"
+            ),
             Problem::TooLarge { blocks, largest } => write!(
                 f,
                 "the answer is too large to be what was asked ({blocks} code blocks, the largest {largest} bytes): give only the functions asked for"

@@ -39,6 +39,9 @@ pub struct Dialect {
     pub template_folder: &'static str,
     /// Its templates, embedded (`repair.j2` is shared by all languages).
     pub templates: &'static [Template],
+    /// How reports show an import a merge adds (`Merged::imports_added`): the text around it
+    /// (`import "` and `"` for Go's `strings`).
+    pub import_shown: (&'static str, &'static str),
 }
 
 /// One embedded prompt template: `prompts/{lang}/{template_folder}{name}`.

@@ -44,4 +44,12 @@ pub enum MergeError {
     Ambiguous { declaration: String, found: String },
     #[error("the merged file would not parse: {0}")]
     ResultSyntax(String),
+    #[error(
+        "the code imports \"{path}\" as `{name}`, the name the file gives to \"{other}\": import it under another name"
+    )]
+    ImportName {
+        name: String,
+        path: String,
+        other: String,
+    },
 }

@@ -349,3 +349,20 @@ fn reasoning_is_stripped() {
 fn go() -> Lang {
     Lang::of(Path::new("x.go")).unwrap()
 }
+
+/// A comment holding a line that starts with three backticks (Go raw strings cannot hold a backtick),
+/// in a four-backtick (or tilde) fence: CommonMark closes a fence only with one of the same character
+/// at least as long, so the block arrives whole.
+#[test]
+fn a_longer_fence_holds_a_raw_string_with_a_fence_line() {
+    let body = "package handler\n\nimport \"context\"\n\n// Redeem redeems the coupon.\nfunc (h *couponHandler) Redeem(ctx context.Context, id uint64) (bool, error) {\n\t/*\n```go\nx := 1\n```\n*/\n\treturn id != 0, nil\n}\n";
+    for outer in ["````", "~~~~", "~~~"] {
+        let answer = format!("Here it is:\n\n{outer}go\n{body}{outer}\n\nDone.\n");
+        let checked = ok(&answer);
+        assert!(
+            checked[0].code.contains("```go\nx := 1\n```\n*/"),
+            "{outer}: {}",
+            checked[0].code
+        );
+    }
+}

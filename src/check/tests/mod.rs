@@ -1,2 +1,4 @@
+mod fences;
 mod go;
+mod redefinitions;
 mod rust;

@@ -384,7 +384,10 @@ async fn ask_all(
             let verified = verdict.as_ref().map(Verdict::label).unwrap_or_default();
             let landed = landing.land(&done.expected, &checked, &verified);
             let result = match (error, landed) {
-                (None, landed) => landed.map_err(|e| e.to_string()),
+                // As users see them: the dao's sidecar too, not only the one of the file they named.
+                (None, landed) => landed
+                    .map(|paths| paths.iter().map(|p| crate::fsx::shown(p)).collect())
+                    .map_err(|e| e.to_string()),
                 (Some(error), Ok(_)) => Err(error.to_string()),
                 // The file's earlier answers could not be written either.
                 (Some(error), Err(also)) => Err(format!("{error}; {also}")),
@@ -393,6 +396,7 @@ async fn ask_all(
                 file: done.job.file.path.clone(),
                 label: done.job.label(),
                 functions: done.job.identities(),
+                added: crate::check::additions(&done.expected, &checked),
                 attempts: done.answered.attempts,
                 repair_rounds: done.answered.repair_rounds,
                 verified: verdict.map(|v| (matches!(v, Verdict::Verified { .. }), v.label())),

@@ -3,7 +3,9 @@
 //! block whose methods sit on the dao's types is for the dao) — and held against the stubs asked for:
 //! it parses; every requested stub is there with its receiver type, name, parameter and result types
 //! unchanged (parameter names may differ); no body still executes a marker; no block is for a file that
-//! was not asked for; no method sits on a receiver its file does not declare; and what passes merges.
+//! was not asked for; no method sits on a receiver its file does not declare; nothing that exists in
+//! the file's package and is not a stub is given again with other code ([`super::redefinitions`]);
+//! and what passes merges.
 //! What passes becomes one [`CheckedFile`] per file: package clause, import block and the declarations
 //! that add or change something.
 
@@ -11,6 +13,7 @@ use std::path::Path;
 
 use super::decls::{self, Decl, GoFile};
 use super::merge;
+use super::redefinitions::Package;
 use crate::lang::answer::{join_parts, names_file};
 use crate::lang::text::squeeze;
 use crate::lang::{Block, CheckedFile, Expected, Problem, Problems, Stub};
@@ -52,6 +55,8 @@ struct FileFacts<'a> {
     listed: GoFile,
     /// Identities of the stubs in the source (this job's and others').
     stubs: Vec<String>,
+    /// The file and the other files of its package: what an answer may not redefine.
+    scope: Package,
 }
 
 impl FileFacts<'_> {
@@ -77,15 +82,19 @@ struct ExpectedFiles<'a> {
 impl<'a> ExpectedFiles<'a> {
     fn new(expected: &'a Expected) -> ExpectedFiles<'a> {
         let target = &expected.target;
-        let facts = |name: &'a str, path: &'a Path, source: &'a str| FileFacts {
-            name,
-            path,
-            source,
-            listed: decls::list(source),
-            stubs: super::stubs::find_stubs(source, &expected.markers)
-                .iter()
-                .map(Stub::identity)
-                .collect(),
+        let facts = |name: &'a str, path: &'a Path, source: &'a str| {
+            let listed = decls::list(source);
+            FileFacts {
+                name,
+                path,
+                source,
+                scope: Package::load(name, path, source, &listed),
+                listed,
+                stubs: super::stubs::find_stubs(source, &expected.markers)
+                    .iter()
+                    .map(Stub::identity)
+                    .collect(),
+            }
         };
         let mut files = vec![facts(&target.name, &target.path, &target.source)];
         if let Some(dependent) = &expected.dependent {
@@ -181,6 +190,16 @@ impl<'a> ExpectedFiles<'a> {
             }
             self.check_package(file, &listed, problems);
             self.check_receivers(which, &listed, blocks, problems);
+            if problems.len() == before {
+                for decl in &listed.decls {
+                    problems.extend(file.scope.redefinitions(
+                        file.name,
+                        &block.code,
+                        decl,
+                        &file.stubs,
+                    ));
+                }
+            }
             if problems.len() == before {
                 parts.push(self.render(file, block, &listed));
             }

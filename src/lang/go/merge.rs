@@ -2,8 +2,10 @@
 //!
 //! Rules: a declaration replaces the source's declaration with the same identity (its doc comment too
 //! when it brings one); a new one is appended at the end of the file; an interface type adds the methods
-//! the source's interface lacks, keeping the source's methods and comments; imports are united (a path
-//! the source imports is not imported again; new ones go into the import group they fit, aliases kept).
+//! the source's interface lacks, keeping the source's methods and comments; imports are united by name
+//! and path ([`super::imports`]: an import the source has is not imported again, a name given to two
+//! paths is refused; new ones go into the import group they fit, aliases kept, never into
+//! `import "C"`).
 //! Every other byte of the source stays as it was, line endings (LF or CRLF) and a BOM included. The
 //! result must parse, else nothing is returned but the reason.
 //!
@@ -11,6 +13,7 @@
 
 use std::ops::Range;
 
+use super::imports;
 use crate::lang::edit::{apply, Edit, MergeInput};
 use crate::lang::text::{line_start, next_line_start, squeeze};
 use crate::lang::{MergeError, Merged};
@@ -43,7 +46,7 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
     ctx.check_duplicates()?;
 
     let mut merged = Merged::default();
-    let mut edits = ctx.import_edits(&mut merged);
+    let mut edits = ctx.import_edits(&mut merged)?;
     edits.extend(ctx.declaration_edits(&mut merged)?);
     let text = apply(body, edits);
     let problems = syntax_problems(&text);
@@ -228,17 +231,10 @@ impl Context<'_> {
     }
 
     /// Adds the addition's imports the source lacks.
-    fn import_edits(&self, merged: &mut Merged) -> Vec<Edit> {
-        let mut missing: Vec<&Import> = Vec::new();
-        for spec in self.add.import_specs() {
-            let known = self.src.import_specs().any(|s| s.path == spec.path)
-                || missing.iter().any(|m| m.path == spec.path);
-            if !known {
-                missing.push(spec);
-            }
-        }
+    fn import_edits(&self, merged: &mut Merged) -> Result<Vec<Edit>, MergeError> {
+        let mut missing: Vec<&Import> = imports::missing(&self.src, &self.add)?;
         if missing.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         missing.sort_by(|a, b| a.path.cmp(&b.path));
         merged
@@ -252,38 +248,36 @@ impl Context<'_> {
             })
             .collect();
 
-        let multiline_block = self
-            .src
-            .imports
-            .iter()
-            .rev()
-            .find(|d| d.grouped && self.is_multiline(d));
+        let open = || self.src.imports.iter().filter(|d| imports::may_hold_more(d));
+        let multiline_block = open().rev().find(|d| d.grouped && self.is_multiline(d));
         if let Some(block) = multiline_block {
-            return self.insert_into_block(block, new);
+            return Ok(self.insert_into_block(block, new));
         }
-        if let Some(last) = self.src.imports.last() {
+        if let Some(last) = open().next_back() {
             let mut groups = self.groups(last);
             for spec in new {
                 place(&mut groups, spec);
             }
-            return vec![Edit {
+            return Ok(vec![Edit {
                 range: last.span.clone(),
                 text: self.render_block(&groups),
-            }];
+            }]);
         }
         let groups = new.into_iter().fold(Vec::new(), |mut groups, spec| {
             place(&mut groups, spec);
             groups
         });
         let block = self.render_block(&groups);
-        let edit = match &self.src.package {
-            Some(package) => Edit::insert(
+        // After `import "C"` when that is all the file imports: its preamble stays right above it.
+        let edit = match (self.src.imports.last(), &self.src.package) {
+            (Some(cgo), _) => Edit::insert(cgo.span.end, format!("{eol}{eol}{block}", eol = self.eol)),
+            (None, Some(package)) => Edit::insert(
                 package.span.end,
                 format!("{eol}{eol}{block}", eol = self.eol),
             ),
-            None => Edit::insert(0, format!("{block}{eol}{eol}", eol = self.eol)),
+            (None, None) => Edit::insert(0, format!("{block}{eol}{eol}", eol = self.eol)),
         };
-        vec![edit]
+        Ok(vec![edit])
     }
 
     /// An import block whose specs and closing parenthesis each start a line of their own.

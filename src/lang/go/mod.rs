@@ -9,8 +9,10 @@
 
 mod check;
 pub mod decls;
+mod imports;
 pub mod merge;
 pub mod outline;
+mod redefinitions;
 mod regions;
 mod sponge;
 mod stubs;
@@ -52,6 +54,7 @@ static DIALECT: Dialect = Dialect {
     marker_needles: &["implement me", "prompt:", "not implemented", "unimplemented"],
     template_folder: "",
     templates: crate::templates!("": "system.j2", "user.j2"),
+    import_shown: ("import \"", "\""),
 };
 
 /// The Go language.

@@ -8,13 +8,14 @@
 //! blocks are joined into one text (`merge`), in which every requested function must be present by
 //! identity with its decorators and header unchanged — parameter names included, since Python callers
 //! pass arguments by keyword — and where no function that was asked for or is new still executes a
-//! marker. What passes becomes the file's [`CheckedFile`]: the answer's imports, its new module-level
+//! marker, and where no function or module-level name that exists and is not a stub is given with
+//! other code ([`super::redefinitions`]). What passes becomes the file's [`CheckedFile`]: the answer's imports, its new module-level
 //! statements, and the functions asked for, new or changed, inside their class blocks.
 
 use std::collections::BTreeMap;
 
 use super::defs::{self, Kind, PyFile};
-use super::{merge, stubs, syntax_error, DIALECT};
+use super::{merge, redefinitions, stubs, syntax_error, DIALECT};
 use crate::lang::answer::{join_parts, names_file, without_file_line};
 use crate::lang::text::{dedent, line_start, next_line_start, squeeze};
 use crate::lang::{Block, CheckedFile, Expected, Lang, Problem, Problems, Stub};
@@ -50,6 +51,18 @@ pub(super) fn check(blocks: Vec<Block>, expected: &Expected) -> Result<Vec<Check
     let source = defs::list(&target.source);
     if let Some(code) = &code {
         check_stubs(code, &source, expected, &mut problems);
+        let stubs_here: Vec<String> = stubs::find_stubs(&target.source, &expected.markers)
+            .into_iter()
+            .map(|stub| stub.identity)
+            .collect();
+        problems.extend(redefinitions::redefinitions(
+            &file,
+            code,
+            &defs::list(code),
+            &target.source,
+            &source,
+            &stubs_here,
+        ));
     }
     let checked = match code {
         Some(code) if problems.is_empty() => {

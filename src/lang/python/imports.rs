@@ -1,6 +1,11 @@
 //! Python imports as sets of bindings, for uniting an addition's imports with a source's: `import a.b
 //! as c` binds `a.b` as `c`, `from m import x, y as z` binds `m.x` as `x` and `m.y` as `z`. What the
 //! source already binds is not imported again; the rest becomes one statement per addition statement.
+//! `from __future__ import …` must come first in a module (after its docstring and comments): the
+//! statements that do are told apart ([`is_future`]), and a module where one does not is found
+//! ([`misplaced_future`]) — tree-sitter parses it, CPython refuses it.
+
+use super::defs::PyFile;
 
 /// One name an import statement binds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,9 +82,50 @@ pub fn missing(existing: &[&str], statement: &str) -> Option<String> {
     })
 }
 
+/// Whether an import statement is a `from __future__ import …`.
+pub fn is_future(statement: &str) -> bool {
+    let mut words = statement.split_whitespace();
+    words.next() == Some("from") && words.next() == Some("__future__")
+}
+
+/// CPython's complaint when a `from __future__` import of `file` (listing `text`) follows another
+/// statement than the module docstring or other `__future__` imports.
+pub fn misplaced_future(file: &PyFile, text: &str) -> Option<String> {
+    let futures = file
+        .imports
+        .iter()
+        .filter(|r| is_future(&text[(*r).clone()]));
+    let last_future = futures.map(|r| r.start).max()?;
+    let first_other = file
+        .imports
+        .iter()
+        .filter(|r| !is_future(&text[(*r).clone()]))
+        .chain(&file.others)
+        .map(|r| r.start)
+        .chain(file.defs.iter().filter(|d| d.parent.is_none()).map(|d| d.span.start))
+        .min()?;
+    (first_other < last_future).then(|| {
+        let line = text[..last_future].matches('\n').count() + 1;
+        format!("line {line}: from __future__ imports must occur at the beginning of the file")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn future_imports_must_come_first() {
+        let list = |text: &str| misplaced_future(&super::super::defs::list(text), text);
+        assert_eq!(list("\"\"\"Doc.\"\"\"\n# c\nfrom __future__ import annotations\nimport os\n"), None);
+        assert_eq!(
+            list("import os\nfrom __future__ import annotations\n").as_deref(),
+            Some("line 2: from __future__ imports must occur at the beginning of the file")
+        );
+        assert_eq!(list("X = 1\n\n\ndef f():\n    pass\n"), None);
+        assert!(is_future("from  __future__ import (annotations)"));
+        assert!(!is_future("from __future__x import y"));
+    }
 
     #[test]
     fn only_what_the_source_lacks_is_imported() {

@@ -4,7 +4,7 @@
 //! or `function`): decorators, header and body, re-indented to where the source has it. A new function
 //! goes at the end of its class, or of the module; a class the source lacks is appended whole at the
 //! end of the class or module that holds it. Imports the source lacks are added after its last
-//! module-level import ([`super::imports`]); other new module-level statements (constants) at the end.
+//! module-level import ([`super::imports`]), `from __future__` ones first; other new module-level statements (constants) at the end.
 //! Everything else keeps its bytes, BOM and line endings included, and a function replaced by its own
 //! text is no change: merging the same code twice gives the same file.
 
@@ -48,6 +48,10 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
     } = merger;
     let text = apply(input.body, edits);
     if let Some(error) = syntax_error(&text) {
+        return Err(MergeError::ResultSyntax(error));
+    }
+    // tree-sitter parses a late `__future__` import; CPython does not.
+    if let Some(error) = imports::misplaced_future(&defs::list(&text), &text) {
         return Err(MergeError::ResultSyntax(error));
     }
     merged.text = format!("{}{text}", input.bom);
@@ -152,7 +156,9 @@ impl Merger<'_> {
         }
     }
 
-    /// Adds the addition's imports the source lacks after the source's last module-level import.
+    /// Adds the addition's imports the source lacks after the source's last module-level import;
+    /// `from __future__` ones after the source's own, else before its first statement (Python accepts
+    /// them nowhere else).
     fn imports(&mut self) {
         let mut existing: Vec<String> = self
             .ours
@@ -160,14 +166,20 @@ impl Merger<'_> {
             .iter()
             .map(|r| self.body[r.clone()].to_string())
             .collect();
+        let mut future = String::new();
         let mut added = String::new();
         for range in &self.theirs.imports {
             let refs: Vec<&str> = existing.iter().map(String::as_str).collect();
             let Some(statement) = imports::missing(&refs, &self.addition[range.clone()]) else {
                 continue;
             };
-            added.push_str(&statement.replace('\n', self.eol));
-            added.push_str(self.eol);
+            let into = if imports::is_future(&statement) {
+                &mut future
+            } else {
+                &mut added
+            };
+            into.push_str(&statement.replace('\n', self.eol));
+            into.push_str(self.eol);
             self.merged.imports_added.push(
                 statement
                     .split_whitespace()
@@ -175,6 +187,9 @@ impl Merger<'_> {
                     .join(" "),
             );
             existing.push(statement);
+        }
+        if !future.is_empty() {
+            self.future_imports(future);
         }
         if added.is_empty() {
             return;
@@ -188,6 +203,28 @@ impl Merger<'_> {
             (None, None) => leading_comments_end(self.body),
         };
         let text = self.ending_first(at, added);
+        self.edits.push(Edit::insert(at, text));
+    }
+
+    /// `from __future__` imports: after the source's own, else after its docstring and leading
+    /// comments, before anything else.
+    fn future_imports(&mut self, mut future: String) {
+        let own = self
+            .ours
+            .imports
+            .iter()
+            .filter(|r| imports::is_future(&self.body[(*r).clone()]))
+            .map(|r| r.end)
+            .max();
+        let at = match (own, &self.ours.docstring) {
+            (Some(end), _) => next_line_start(self.body, end),
+            (None, Some(docstring)) => {
+                future.insert_str(0, self.eol);
+                next_line_start(self.body, docstring.end)
+            }
+            (None, None) => leading_comments_end(self.body),
+        };
+        let text = self.ending_first(at, future);
         self.edits.push(Edit::insert(at, text));
     }
 
@@ -303,6 +340,25 @@ mod tests {
         assert!(merged.text.ends_with(
             "    raise NotImplementedError\n\n\ndef extra():\n    pass\n\n\nclass New:\n    def n(self):\n        pass\n"
         ));
+    }
+
+    #[test]
+    fn future_imports_go_first() {
+        let addition = "from __future__ import annotations\nimport sys\n\n\ndef top() -> list[str]:\n    return sys.argv\n";
+        let merged = merge(SOURCE, addition).unwrap();
+        assert!(
+            merged.text.starts_with("\"\"\"Mod.\"\"\"\n\nfrom __future__ import annotations\n\nimport os\nfrom a import b\nimport sys\n"),
+            "{}",
+            merged.text
+        );
+        let bare = merge("# c\nimport os\n", "from __future__ import annotations\n").unwrap();
+        assert_eq!(bare.text, "# c\nfrom __future__ import annotations\nimport os\n");
+        let after = merge("from __future__ import division\nimport os\n", addition).unwrap();
+        assert!(after.text.starts_with("from __future__ import division\nfrom __future__ import annotations\nimport os\nimport sys\n"), "{}", after.text);
+        let late = merge("import os\n", "import os\n\nfrom __future__ import annotations\n");
+        assert!(late.is_ok(), "the addition's order does not matter: {late:?}");
+        let broken = merge("import os\nfrom __future__ import annotations\n", "import sys\n").unwrap_err();
+        assert!(broken.to_string().contains("__future__"), "{broken}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod defs;
 mod imports;
 pub mod merge;
 pub mod outline;
+mod redefinitions;
 pub mod stubs;
 
 use std::cell::RefCell;
@@ -50,6 +51,7 @@ static DIALECT: Dialect = Dialect {
     marker_needles: &["NotImplementedError"],
     template_folder: "python/",
     templates: crate::templates!("python/": "system.j2", "user.j2"),
+    import_shown: ("", ""),
 };
 
 /// The Python language.

@@ -5,10 +5,13 @@
 //! The blocks are joined into one text (`lang::rust::merge`), in which every requested function must be
 //! present with its identity — the same name inside the same `impl` (self type + trait), `trait` or
 //! `mod` — and its signature unchanged (parameter names may differ), and where no function that was asked
-//! for or is new still executes a marker. What passes becomes the file's [`CheckedFile`]: the `use`
+//! for or is new still executes a marker; and where no item that exists and is not a stub, in the file
+//! or (a method of an inherent `impl`) elsewhere in the crate, is given with other code
+//! ([`super::redefinitions`]). What passes becomes the file's [`CheckedFile`]: the `use`
 //! items and items as the answer wrote them, the `// file:` line removed.
 
 use super::items::{self, Kind, RustFile};
+use super::redefinitions;
 use super::{merge, stubs, DIALECT};
 use crate::lang::answer::{join_parts, names_file, without_file_line};
 use crate::lang::{Block, CheckedFile, Expected, Lang, Problem, Problems, Stub};
@@ -45,6 +48,18 @@ pub(super) fn check(blocks: Vec<Block>, expected: &Expected) -> Result<Vec<Check
     let source = items::list(&target.source).unwrap_or_default();
     if let Some(code) = &code {
         check_stubs(code, &listed, &source, expected, &mut problems);
+        let stubs_here: Vec<String> = stubs::find_stubs(&target.source, &expected.markers)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|stub| stub.identity)
+            .collect();
+        problems.extend(redefinitions::redefinitions(
+            &file,
+            &target.path,
+            &listed,
+            &source,
+            &stubs_here,
+        ));
     }
     match code {
         Some(code) if problems.is_empty() => Ok(vec![CheckedFile {

@@ -16,6 +16,7 @@ mod format;
 pub mod items;
 pub mod merge;
 pub mod outline;
+mod redefinitions;
 pub mod stubs;
 mod toolchain;
 mod uses;
@@ -58,6 +59,7 @@ static DIALECT: Dialect = Dialect {
     marker_needles: &["todo!", "unimplemented!", "implement me"],
     template_folder: "rust/",
     templates: crate::templates!("rust/": "system.j2", "user.j2"),
+    import_shown: ("use ", ""),
 };
 
 /// The Rust language.
