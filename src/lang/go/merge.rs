@@ -1,7 +1,8 @@
 //! Merging Go declarations (a sidecar's code) into a Go source, rewriting only the spans that change.
 //!
-//! Rules: a declaration replaces the source's declaration with the same identity (its doc comment too
-//! when it brings one); a new one is appended at the end of the file; an interface type adds the methods
+//! Rules: a declaration replaces the source's declaration with the same identity, keeping the source's
+//! doc comment and directives (the addition's doc comment is used only where the source has none); a
+//! new one is appended at the end of the file; an interface type adds the methods
 //! the source's interface lacks, keeping the source's methods and comments; imports are united (a path
 //! the source imports is not imported again; new ones go into the import group they fit, aliases kept).
 //! Every other byte of the source stays as it was, line endings (LF or CRLF) and a BOM included. The
@@ -166,13 +167,14 @@ impl Context<'_> {
             .any(|s| squeeze(&self.body[s.decl.clone()]) == wanted)
     }
 
-    /// Replaces `existing` by `decl`: doc comment included when `decl` brings one, else the source's
-    /// doc comment stays. `None` when the text is already the same.
+    /// Replaces `existing` by `decl`. The source's doc comment (swagger lines, `//go:` directives, the
+    /// spec the stub was written from) is the user's and stays; `decl`'s is used only where the source
+    /// had none. `None` when the text is already the same.
     fn replacement(&self, existing: &Decl, decl: &Decl) -> Option<Edit> {
-        let (range, text) = if decl.has_doc() {
-            (existing.span.clone(), self.lines(decl.span.clone()))
-        } else {
+        let (range, text) = if existing.has_doc() || !decl.has_doc() {
             (existing.decl.clone(), self.lines(decl.decl.clone()))
+        } else {
+            (existing.span.clone(), self.lines(decl.span.clone()))
         };
         (self.body[range.clone()] != text).then_some(Edit { range, text })
     }
@@ -531,7 +533,7 @@ func (h *couponHandler) Create(ctx context.Context) error {
 	return nil // keep   this   spacing
 }
 
-// Redeem redeems, for real.
+// Redeem redeems.
 func (h *couponHandler) Redeem(ctx context.Context) error {
 	_ = time.Now()
 	return ecode.X
@@ -573,6 +575,56 @@ func helper() {}
         assert!(merged
             .text
             .contains("// Redeem redeems.\nfunc (h *couponHandler) Redeem(ctx context.Context) error {\n\treturn nil\n}\n"));
+    }
+
+    #[test]
+    fn the_source_doc_and_directives_stay_and_the_answer_doc_fills_only_a_gap() {
+        let source = "package p
+
+// Redeem godoc
+// @Summary redeem a coupon
+// @Router /api/v1/coupon/redeem [post]
+//go:noinline
+func Redeem() error {
+	panic(\"implement me\")
+}
+
+func Bare() error {
+	panic(\"implement me\")
+}
+";
+        let addition = "package p
+
+// Redeem redeems the coupon.
+func Redeem() error {
+	return nil
+}
+
+// Bare does the bare minimum.
+func Bare() error {
+	return nil
+}
+";
+        let merged = merge(source, addition).unwrap();
+        assert_eq!(
+            merged.text,
+            "package p
+
+// Redeem godoc
+// @Summary redeem a coupon
+// @Router /api/v1/coupon/redeem [post]
+//go:noinline
+func Redeem() error {
+	return nil
+}
+
+// Bare does the bare minimum.
+func Bare() error {
+	return nil
+}
+"
+        );
+        assert_eq!(merged.replaced, ["Redeem", "Bare"]);
     }
 
     #[test]

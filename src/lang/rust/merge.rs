@@ -1,8 +1,8 @@
 //! Merging Rust items (a sidecar's code) into a Rust source, rewriting only the spans that change.
 //!
 //! Rules: a function replaces the source's function with the same identity — the same name in the same
-//! `impl` (self type + trait), `trait` or inline `mod` — with its doc comment and attributes when it
-//! brings them, else below the source's; other named items (`struct`, `const`, …) likewise. An item
+//! `impl` (self type + trait), `trait` or inline `mod` — below the source's doc comment and attributes,
+//! which stay (the addition's are used only where the source has none); other named items (`struct`, `const`, …) likewise. An item
 //! the source lacks goes at the end of the block it belongs in (an `impl Store` gains a method), or with
 //! its whole block at the end of the nearest block the source has. Items whose tokens equal the source's
 //! are left alone, so code echoed back reformatted changes nothing. `use` items are united: only the
@@ -171,10 +171,11 @@ impl Context<'_> {
         }
     }
 
-    /// Replaces `existing` by `item`: attributes and doc comment included when `item` brings any, else
-    /// the source's stay. `None` when the tokens are already the same.
+    /// Replaces `existing` by `item`. The source's `///` doc comment and `#[…]` attributes are the
+    /// user's and stay; `item`'s are used only where the source had none. `None` when the tokens are
+    /// already the same.
     fn replacement(&self, existing: &Item, item: &Item) -> Option<Edit> {
-        let (range, from, same) = if item.has_attrs {
+        let (range, from, same) = if item.has_attrs && !existing.has_attrs {
             (
                 existing.span.clone(),
                 item.span.clone(),
@@ -488,7 +489,7 @@ pub struct Store {
 }
 
 impl Repo for Store {
-    /// Gets one, for real.
+    /// Gets one.
     fn get(&self, user_id: u64) -> Option<String> {
         self.users.get(&user_id).cloned()
     }
@@ -536,6 +537,18 @@ const LIMIT: usize = 10;
         assert_eq!(twice.text, once);
         assert!(twice.changed().is_empty(), "{twice:?}");
         assert!(twice.imports_added.is_empty());
+    }
+
+    #[test]
+    fn the_source_doc_and_attributes_stay_and_the_answer_doc_fills_only_a_gap() {
+        let source = "impl S {\n    /// Deactivates the user; false when unknown.\n    #[must_use]\n    #[inline(never)]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        todo!()\n    }\n\n    pub fn bare(&self) -> u8 {\n        todo!()\n    }\n}\n";
+        let addition = "impl S {\n    /// Deactivates.\n    #[inline]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        self.users.remove(&id).is_some()\n    }\n\n    /// Bare.\n    pub fn bare(&self) -> u8 {\n        1\n    }\n}\n";
+        let merged = merge(source, addition).unwrap();
+        assert_eq!(
+            merged.text,
+            "impl S {\n    /// Deactivates the user; false when unknown.\n    #[must_use]\n    #[inline(never)]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        self.users.remove(&id).is_some()\n    }\n\n    /// Bare.\n    pub fn bare(&self) -> u8 {\n        1\n    }\n}\n"
+        );
+        assert_eq!(merged.replaced, ["S::deactivate", "S::bare"]);
     }
 
     #[test]
