@@ -2,7 +2,9 @@
 //!
 //! For each sidecar: its source must exist; the merged text is computed in memory (`lang::*::merge`) and
 //! must parse; a merged text equal to the source means "already merged"; a source whose hash is not the
-//! one recorded at generation time is refused unless forced. Writing is all or nothing: every file is
+//! one recorded at generation time is refused unless forced. In such a changed source, a sidecar none of
+//! whose functions is a stub any more is "already merged" (the user edited them since), and a function
+//! that is no longer a stub is never replaced, forced or not: `--force` never reverts the user's edits. Writing is all or nothing: every file is
 //! first staged beside its destination (so an unwritable folder stops the run before anything changes),
 //! the originals are copied to a backup folder, then each staged file is renamed into place.
 //! `gofmt` / `rustfmt` formats the result when it is on PATH — only for sources that were already
@@ -19,7 +21,7 @@ use std::time::SystemTime;
 use ignore::WalkBuilder;
 
 use crate::fsx::{self, StagedWrite};
-use crate::lang::Lang;
+use crate::lang::{Lang, Markers, Merged, Stub};
 use crate::scan::{Target, Warning};
 use crate::sidecar::{self, EXTENSION, REJECTED_EXTENSION};
 use format::format_like_source;
@@ -215,11 +217,34 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
                 .into(),
         )
     };
-    let merged = match lang.merge(&plan.original, &sidecar.code) {
+    let mut merged = match lang.merge(&plan.original, &sidecar.code) {
         Ok(merged) => merged,
         Err(_) if stale && !options.force => return Err(refused()),
         Err(error) => return Err(failed(error.to_string())),
     };
+    if stale {
+        // Whatever the sidecar would replace that is no longer a stub was written or edited by the user
+        // since: it stays, forced or not.
+        let stubs: Vec<String> = lang
+            .stubs_in(&plan.original, &Markers::default())
+            .iter()
+            .map(Stub::identity)
+            .collect();
+        if is_merged(&sidecar.functions, &stubs, &merged) {
+            return Ok(Status::AlreadyMerged);
+        }
+        let keep: Vec<String> = merged
+            .replaced
+            .iter()
+            .filter(|identity| !stubs.contains(identity))
+            .cloned()
+            .collect();
+        if !keep.is_empty() {
+            merged = lang
+                .merge_keeping(&plan.original, &sidecar.code, &keep)
+                .map_err(|error| failed(error.to_string()))?;
+        }
+    }
     let text = if options.format {
         format_like_source(lang, &plan.source, &plan.original, merged.text)
     } else {
@@ -236,6 +261,15 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
     changed.extend(merged.extended);
     changed.extend(merged.added);
     Ok(Status::Ready { changed })
+}
+
+/// Whether a sidecar was merged already, although the source changed since: none of its `functions`
+/// is a stub of the source any more (`stubs`), and the source declares every one (merging adds none).
+fn is_merged(functions: &[String], stubs: &[String], merged: &Merged) -> bool {
+    !functions.is_empty()
+        && functions
+            .iter()
+            .all(|f| !stubs.contains(f) && !merged.added.contains(f))
 }
 
 /// A unified diff of a ready plan (empty for the others).
@@ -296,10 +330,14 @@ mod tests {
     use super::*;
 
     fn sidecar_for(source: &str, code: &str) -> String {
+        sidecar_with(source, code, &["F"])
+    }
+
+    fn sidecar_with(source: &str, code: &str, functions: &[&str]) -> String {
         let part = crate::check::CheckedFile {
             path: PathBuf::from("a.go"),
             code: code.into(),
-            functions: vec!["F".into()],
+            functions: functions.iter().map(|f| f.to_string()).collect(),
         };
         let meta = sidecar::Meta {
             provider: "test".into(),
@@ -352,6 +390,46 @@ mod tests {
         std::fs::remove_file(dir.path().join("a.go")).unwrap();
         assert!(
             matches!(plan(&sidecar, options).status, Status::Failed(reason) if reason.contains("does not exist"))
+        );
+    }
+
+    #[test]
+    fn user_edits_after_a_merge_are_never_reverted() {
+        let (dir, sidecar) = setup();
+        let source = dir.path().join("a.go");
+        let forced = Options {
+            force: true,
+            ..Options::default()
+        };
+        // Merged, then edited by the user: merged already, forced or not.
+        let edited = "package p\n\n// F is mine now.\nfunc F() { println(1) }\n";
+        std::fs::write(&source, edited).unwrap();
+        assert_eq!(
+            plan(&sidecar, Options::default()).status,
+            Status::AlreadyMerged
+        );
+        assert_eq!(plan(&sidecar, forced).status, Status::AlreadyMerged);
+
+        // Two stubs, one written by hand since: forced, only the other is merged.
+        let two = "package p\n\nfunc F() {\n\tpanic(\"implement me\")\n}\n\nfunc G() {\n\tpanic(\"implement me\")\n}\n";
+        let code = "package p\n\nfunc F() {}\n\nfunc G() {}\n";
+        std::fs::write(&sidecar, sidecar_with(two, code, &["F", "G"])).unwrap();
+        let by_hand = two.replacen("\tpanic(\"implement me\")\n", "\tprintln(\"mine\")\n", 1);
+        std::fs::write(&source, &by_hand).unwrap();
+        assert!(matches!(
+            plan(&sidecar, Options::default()).status,
+            Status::Refused(_)
+        ));
+        let ready = plan(&sidecar, forced);
+        assert_eq!(
+            ready.status,
+            Status::Ready {
+                changed: vec!["G".into()]
+            }
+        );
+        assert_eq!(
+            ready.merged,
+            "package p\n\nfunc F() {\n\tprintln(\"mine\")\n}\n\nfunc G() {}\n"
         );
     }
 

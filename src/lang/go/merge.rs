@@ -22,6 +22,11 @@ use super::decls::{
 /// Merges the declarations of `addition` (a complete Go file: package clause, imports, declarations)
 /// into `source`.
 pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
+    merge_keeping(source, addition, &[])
+}
+
+/// As [`merge`], leaving the source's declarations whose identity is in `keep` as they are.
+pub fn merge_keeping(source: &str, addition: &str, keep: &[String]) -> Result<Merged, MergeError> {
     let MergeInput {
         bom,
         body,
@@ -39,6 +44,7 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
         eol,
         src: decls::list(body),
         add: decls::list(addition),
+        keep,
     };
     ctx.check_package()?;
     ctx.check_duplicates()?;
@@ -61,6 +67,8 @@ struct Context<'a> {
     eol: &'static str,
     src: GoFile,
     add: GoFile,
+    /// Identities whose source declarations are not replaced.
+    keep: &'a [String],
 }
 
 impl Context<'_> {
@@ -118,6 +126,7 @@ impl Context<'_> {
                             edits.push(edit);
                         }
                     }
+                    _ if decl.identities().iter().any(|i| self.keep.contains(i)) => {}
                     _ => {
                         if let Some(edit) = self.replacement(existing, decl) {
                             merged.replaced.extend(decl.identities());

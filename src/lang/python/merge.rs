@@ -18,6 +18,11 @@ use crate::lang::{MergeError, Merged};
 
 /// Merges `addition` into `source`.
 pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
+    merge_keeping(source, addition, &[])
+}
+
+/// As [`merge`], leaving the source's functions whose identity is in `keep` as they are.
+pub fn merge_keeping(source: &str, addition: &str, keep: &[String]) -> Result<Merged, MergeError> {
     let input = MergeInput::new(source, addition);
     if let Some(error) = syntax_error(&input.addition) {
         return Err(MergeError::AdditionSyntax(error));
@@ -36,6 +41,7 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
         theirs: &theirs,
         edits: Vec::new(),
         merged: Merged::default(),
+        keep,
     };
     merger.imports();
     for (index, def) in theirs.defs.iter().enumerate() {
@@ -76,6 +82,8 @@ struct Merger<'a> {
     theirs: &'a PyFile,
     edits: Vec<Edit>,
     merged: Merged,
+    /// Identities whose source functions are not replaced.
+    keep: &'a [String],
 }
 
 impl Merger<'_> {
@@ -112,6 +120,7 @@ impl Merger<'_> {
                 self.insert(def, container);
                 self.merged.added.push(def.identity.clone());
             }
+            [_] if self.keep.contains(&def.identity) => {}
             [existing] => {
                 let text = self.reindent(
                     &self.keeping_source_doc(def, existing),

@@ -24,6 +24,11 @@ use super::{indentation_at, Segment};
 /// Merges the items of `addition` (Rust code: `use` items and items, functions inside their `impl`,
 /// `trait` or `mod` blocks) into `source`.
 pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
+    merge_keeping(source, addition, &[])
+}
+
+/// As [`merge`], leaving the source's items whose identity is in `keep` as they are.
+pub fn merge_keeping(source: &str, addition: &str, keep: &[String]) -> Result<Merged, MergeError> {
     let MergeInput {
         bom,
         body,
@@ -40,6 +45,7 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
         eol,
         src,
         add,
+        keep,
     };
     let mut merged = Merged::default();
     let mut edits = ctx.use_edits(&mut merged);
@@ -69,6 +75,8 @@ struct Context<'a> {
     eol: &'static str,
     src: RustFile,
     add: RustFile,
+    /// Identities whose source items are not replaced.
+    keep: &'a [String],
 }
 
 impl Context<'_> {
@@ -115,6 +123,7 @@ impl Context<'_> {
                             edits.push(self.insert_into(&item.scope, item));
                             merged.added.push(identity);
                         }
+                        [_] if self.keep.contains(&identity) => {}
                         [existing] => {
                             if let Some(edit) = self.replacement(existing, item) {
                                 edits.push(edit);
