@@ -1,5 +1,6 @@
 //! Landing jobs' checked code: a source file's sidecars are written when its last job ends — failed or
-//! not — with every part its jobs produced, for it and for the files they extended (sponge's dao file).
+//! not — with every part its jobs produced, for it and for the files they extended (sponge's dao file),
+//! added to the fresh sidecar an earlier run left there (see `super::existing`).
 //!
 //! Jobs end in any order, so [`Landing`] keeps each file's parts until its count of jobs runs out. The
 //! caller lands jobs one at a time on one task, so a sidecar is written whole or not at all. Asking,
@@ -9,6 +10,7 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::existing::{existing, Existing};
 use super::{compose, sidecar_path, Meta, SidecarError};
 use crate::check::{CheckedFile, Expected};
 use crate::fsx;
@@ -22,6 +24,8 @@ pub enum LandError {
     Compose { path: PathBuf, source: SidecarError },
     #[error("{}: cannot write: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    #[error("{}: left alone, not written: assistant did not write it (no `generator:` header); move it away to generate for its source", .0.display())]
+    Foreign(PathBuf),
 }
 
 /// Checked parts waiting for the rest of their file's jobs.
@@ -125,19 +129,44 @@ impl Landing {
                 &read
             }
         };
+        let sidecar = sidecar_path(path);
+        let mut parts = parts.to_vec();
+        let mut labels = self.verified.get(path).cloned().unwrap_or_default();
+        if !self.to_stdout {
+            match existing(&sidecar, source).map_err(|error| LandError::Read {
+                path: sidecar.clone(),
+                source: error,
+            })? {
+                Existing::Foreign => return Err(LandError::Foreign(sidecar)),
+                // Earlier answers for this very text stay; this run's replace theirs where both have
+                // the same function.
+                Existing::Fresh(earlier) => {
+                    parts.insert(
+                        0,
+                        CheckedFile {
+                            path: path.to_path_buf(),
+                            code: earlier.code,
+                            functions: earlier.functions,
+                        },
+                    );
+                    labels.extend(earlier.verified);
+                }
+                Existing::Nothing | Existing::Stale => {}
+            }
+        }
         let meta = Meta {
-            verified: self.verified.get(path).map(|labels| combined(labels)),
+            verified: (!labels.is_empty()).then(|| combined(&labels)),
             ..self.meta.clone()
         };
-        let content = compose(path, source, parts, &meta).map_err(|source| LandError::Compose {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let content =
+            compose(path, source, &parts, &meta).map_err(|source| LandError::Compose {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if self.to_stdout {
             print!("{content}");
             return Ok(path.to_path_buf());
         }
-        let sidecar = sidecar_path(path);
         fsx::write_atomic(&sidecar, &content).map_err(|source| LandError::Write {
             path: sidecar.clone(),
             source,
@@ -255,6 +284,54 @@ mod tests {
         assert_eq!(written, [sidecar_path(&file), sidecar_path(&dao)]);
         let sidecar = read(&sidecar_path(&dao)).unwrap();
         assert_eq!(sidecar.source_sha256, sha256_hex(b"package d\n"));
+    }
+
+    #[test]
+    fn a_later_run_adds_to_the_fresh_sidecar_and_replaces_a_stale_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.go");
+        let job = expected(&file, None);
+        let run = |function: &str, label: &str| {
+            let mut landing = Landing::new([file.as_path()], meta(), false);
+            landing.land(&job, &[part(&file, "h", function)], label)
+        };
+        run("A", "go build").unwrap();
+        run("B", "no (go not on PATH)").unwrap();
+        let sidecar = read(&sidecar_path(&file)).unwrap();
+        assert_eq!(sidecar.functions, ["A", "B"]);
+        assert!(sidecar.code.contains("func A() {}") && sidecar.code.contains("func B() {}"));
+        assert_eq!(sidecar.verified.as_deref(), Some("no (go not on PATH)"));
+        // The same stub again: one answer, the new one.
+        run("A", "go build").unwrap();
+        assert_eq!(read(&sidecar_path(&file)).unwrap().functions, ["A", "B"]);
+
+        // Made from another text of the source: replaced.
+        let mut changed = expected(&file, None);
+        changed.target.source = "package h // edited\n".into();
+        let mut landing = Landing::new([file.as_path()], meta(), false);
+        landing
+            .land(&changed, &[part(&file, "h", "C")], "go build")
+            .unwrap();
+        assert_eq!(read(&sidecar_path(&file)).unwrap().functions, ["C"]);
+    }
+
+    #[test]
+    fn a_file_the_tool_did_not_write_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.go");
+        std::fs::write(sidecar_path(&file), "my own notes\n").unwrap();
+        let mut landing = Landing::new([file.as_path()], meta(), false);
+        let error = landing
+            .land(&expected(&file, None), &[part(&file, "h", "A")], "go build")
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("h.go.assistant: left alone"),
+            "{error}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(sidecar_path(&file)).unwrap(),
+            "my own notes\n"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! are written (atomically) belongs to `crate::fsx`; merging a sidecar into its source to
 //! `crate::merge`.
 
+mod existing;
 mod landing;
 
 use std::fmt::Write as _;
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::fsx;
 use crate::lang::{CheckedFile, Lang, MergeError};
 
+pub use existing::{is_foreign, is_ours};
 pub use landing::{LandError, Landing};
 
 /// What a sidecar's file name adds to its source's.
