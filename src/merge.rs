@@ -13,6 +13,7 @@
 //! Flags, output and exit codes belong to `commands::merge` and `commands::clean`.
 
 mod format;
+mod pairs;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use crate::lang::{Lang, Markers, Merged, Stub};
 use crate::scan::{Target, Warning};
 use crate::sidecar::{self, EXTENSION, REJECTED_EXTENSION};
 use format::format_like_source;
+pub use pairs::{hold_back, with_dependencies};
 
 /// Folder names never entered when looking for sidecars (hidden folders are skipped too).
 const SKIPPED_DIRS: &[&str] = &["vendor", "node_modules", "target", "testdata"];
@@ -61,6 +63,8 @@ pub struct Plan {
     pub original: String,
     /// The text to write (empty unless `Ready`).
     pub merged: String,
+    /// The sidecars it must be merged with (its `depends` header).
+    pub depends: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +188,7 @@ pub fn plan(sidecar_path: &Path, options: Options) -> Plan {
         status: Status::Failed(String::new()),
         original: String::new(),
         merged: String::new(),
+        depends: Vec::new(),
     };
     plan.status = match decide(&mut plan, options) {
         Ok(status) | Err(status) => status,
@@ -194,6 +199,7 @@ pub fn plan(sidecar_path: &Path, options: Options) -> Plan {
 fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
     let failed = |reason: String| Status::Failed(reason);
     let sidecar = sidecar::read(&plan.sidecar).map_err(|e| failed(e.to_string()))?;
+    plan.depends = sidecar::dependencies(&plan.sidecar, &sidecar);
     let lang = Lang::of(&plan.source).ok_or_else(|| {
         failed(format!(
             "the sidecar is not beside a source file assistant knows ({})",

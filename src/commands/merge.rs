@@ -1,5 +1,6 @@
 //! `assistant merge`: apply `FILE.assistant` sidecars to their sources (the rules live in
-//! `crate::merge`); `--dry-run` shows the diffs, `--clean` removes the sidecars that are merged.
+//! `crate::merge`); `--dry-run` shows the diffs, `--clean` removes the sidecars that are merged. The
+//! sidecars a found one depends on (its `depends` header) are merged with it, or neither is.
 //!
 //! Results go to stdout (`merged PATH (…)`, `already merged PATH`, `would merge PATH` and its diff,
 //! `removed SIDECAR`, `backup DIR`, `verified in ROOT: TOOL`); refusals, failures and compiler errors
@@ -19,6 +20,7 @@ use crate::verify;
 pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     let targets = targets(&args.paths)?;
     let (sidecars, warnings) = merge::find_sidecars(&targets);
+    let sidecars = merge::with_dependencies(sidecars);
     if !quiet {
         for warning in &warnings {
             eprintln!("assistant: warning: {warning}");
@@ -34,7 +36,8 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         force: args.force,
         format: true,
     };
-    let plans: Vec<Plan> = sidecars.iter().map(|s| merge::plan(s, options)).collect();
+    let mut plans: Vec<Plan> = sidecars.iter().map(|s| merge::plan(s, options)).collect();
+    merge::hold_back(&mut plans);
     let mut ok = report_problems(&plans);
     let mut out = std::io::stdout().lock();
     for plan in plans.iter().filter(|p| p.status == Status::AlreadyMerged) {

@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::existing::{existing, Existing};
-use super::{compose, sidecar_path, Meta, SidecarError};
+use super::{compose_with, relative_path, sidecar_path, Meta, SidecarError};
 use crate::check::{CheckedFile, Expected};
 use crate::fsx;
 
@@ -105,17 +105,34 @@ impl Landing {
                 .collect());
         }
         let parts = self.parts.remove(file).unwrap_or_default();
+        let paths = distinct_paths(&parts, file);
         let mut written = Vec::new();
-        for path in distinct_paths(&parts, file) {
+        for path in &paths {
             let for_path: Vec<CheckedFile> =
-                parts.iter().filter(|p| p.path == path).cloned().collect();
-            written.push(self.write(&path, &for_path)?);
+                parts.iter().filter(|p| &p.path == path).cloned().collect();
+            // The file's own code calls what its jobs added to the others (the dao's new methods):
+            // its sidecar is merged only with theirs.
+            let depends: Vec<String> = if path == file {
+                let folder = file.parent().unwrap_or(Path::new(""));
+                paths[1..]
+                    .iter()
+                    .map(|other| relative_path(folder, &sidecar_path(other)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            written.push(self.write(path, &for_path, depends)?);
         }
         Ok(written)
     }
 
     /// Writes (or prints) the sidecar of `path` made of `parts`; returns where it went.
-    fn write(&self, path: &Path, parts: &[CheckedFile]) -> Result<PathBuf, LandError> {
+    fn write(
+        &self,
+        path: &Path,
+        parts: &[CheckedFile],
+        mut depends: Vec<String>,
+    ) -> Result<PathBuf, LandError> {
         // `check` routes code only to a job's target and its dependent, whose texts are known; reading
         // the disk is for anything else.
         let read;
@@ -150,6 +167,11 @@ impl Landing {
                         },
                     );
                     labels.extend(earlier.verified);
+                    for earlier in earlier.depends {
+                        if !depends.contains(&earlier) {
+                            depends.push(earlier);
+                        }
+                    }
                 }
                 Existing::Nothing | Existing::Stale => {}
             }
@@ -158,11 +180,12 @@ impl Landing {
             verified: (!labels.is_empty()).then(|| combined(&labels)),
             ..self.meta.clone()
         };
-        let content =
-            compose(path, source, &parts, &meta).map_err(|source| LandError::Compose {
+        let content = compose_with(path, source, &parts, &meta, &depends).map_err(|source| {
+            LandError::Compose {
                 path: path.to_path_buf(),
                 source,
-            })?;
+            }
+        })?;
         if self.to_stdout {
             print!("{content}");
             return Ok(path.to_path_buf());
@@ -284,6 +307,10 @@ mod tests {
         assert_eq!(written, [sidecar_path(&file), sidecar_path(&dao)]);
         let sidecar = read(&sidecar_path(&dao)).unwrap();
         assert_eq!(sidecar.source_sha256, sha256_hex(b"package d\n"));
+        assert!(sidecar.depends.is_empty());
+        // The handler's sidecar needs the dao's.
+        let handler = read(&sidecar_path(&file)).unwrap();
+        assert_eq!(handler.depends, ["d.go.assistant"]);
     }
 
     #[test]
