@@ -14,7 +14,7 @@ pub enum Existing {
     /// Nothing.
     Nothing,
     /// A sidecar of ours made from the source text at hand: its code is kept.
-    Fresh(Sidecar),
+    Fresh(Box<Sidecar>),
     /// A sidecar of ours made from another text of the source: it is replaced.
     Stale,
     /// A file the tool did not write: left alone.
@@ -34,7 +34,7 @@ pub fn existing(sidecar_path: &Path, source: &str) -> io::Result<Existing> {
     Ok(match parse(&text) {
         Err(_) => Existing::Foreign,
         Ok(sidecar) if sidecar.source_sha256 == sha256_hex(source.as_bytes()) => {
-            Existing::Fresh(sidecar)
+            Existing::Fresh(Box::new(sidecar))
         }
         Ok(_) => Existing::Stale,
     })
