@@ -13,6 +13,7 @@
 //! Flags, output and exit codes belong to `commands::merge` and `commands::clean`.
 
 mod format;
+mod interrupt;
 mod pairs;
 
 use std::io;
@@ -26,6 +27,7 @@ use crate::lang::{Lang, Markers, Merged, Stub};
 use crate::scan::{Target, Warning};
 use crate::sidecar::{self, EXTENSION, REJECTED_EXTENSION};
 use format::format_like_source;
+pub use interrupt::Interrupt;
 pub use pairs::{hold_back, with_dependencies};
 
 /// Folder names never entered when looking for sidecars (hidden folders are skipped too).
@@ -69,6 +71,8 @@ pub struct Plan {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    #[error("interrupted; nothing was changed")]
+    Interrupted,
     #[error("cannot write {}: {source}; nothing was changed", path.display())]
     Stage { path: PathBuf, source: io::Error },
     #[error("cannot back up {} into {}: {source}; nothing was changed", path.display(), backup.display())]
@@ -294,6 +298,12 @@ pub fn diff(plan: &Plan) -> String {
 /// Writes every ready plan, all or nothing: stage all, back the originals up, then rename each into
 /// place. Returns the backup folder.
 pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
+    write_unless(plans, &Interrupt::default())
+}
+
+/// As [`write`], stopping with [`WriteError::Interrupted`] when `interrupt` happens before the first
+/// rename: the staged files are removed and nothing is changed. Once renaming has begun, it finishes.
+pub fn write_unless(plans: &[&Plan], interrupt: &Interrupt) -> Result<PathBuf, WriteError> {
     let staged = plans
         .iter()
         .map(|plan| {
@@ -306,13 +316,26 @@ pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
             })
         })
         .collect::<Result<Vec<StagedWrite>, WriteError>>()?;
+    // Dropping the staged files removes them.
+    if interrupt.happened() {
+        return Err(WriteError::Interrupted);
+    }
     let backup = backup_folder();
     for plan in plans {
+        if interrupt.happened() {
+            // Copies of files that stay as they are: ours to remove.
+            let _ = std::fs::remove_dir_all(&backup);
+            return Err(WriteError::Interrupted);
+        }
         fsx::back_up(&plan.source, &backup).map_err(|source| WriteError::Backup {
             path: plan.source.clone(),
             backup: backup.clone(),
             source,
         })?;
+    }
+    if interrupt.happened() {
+        let _ = std::fs::remove_dir_all(&backup);
+        return Err(WriteError::Interrupted);
     }
     for file in staged {
         let path = file.destination().to_path_buf();
@@ -452,6 +475,26 @@ mod tests {
         let copy = backup.join(absolute.strip_prefix("/").unwrap());
         assert_eq!(std::fs::read_to_string(copy).unwrap(), SOURCE);
         std::fs::remove_dir_all(backup).unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_write_changes_nothing_and_leaves_no_temporary_file() {
+        let (dir, sidecar) = setup();
+        let ready = plan(&sidecar, Options::default());
+        let interrupt = Interrupt::default();
+        interrupt.note();
+        let error = write_unless(&[&ready], &interrupt).unwrap_err();
+        assert!(matches!(error, WriteError::Interrupted), "{error}");
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.go", "a.go.assistant"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.go")).unwrap(),
+            SOURCE
+        );
     }
 
     #[cfg(unix)]

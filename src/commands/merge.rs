@@ -4,7 +4,8 @@
 //!
 //! Results go to stdout (`merged PATH (…)`, `already merged PATH`, `would merge PATH` and its diff,
 //! `removed SIDECAR`, `backup DIR`, `verified in ROOT: TOOL`); refusals, failures and compiler errors
-//! to stderr. Exit 1 when any sidecar was refused or failed, or `--verify` found errors.
+//! to stderr. Exit 1 when any sidecar was refused or failed, or `--verify` found errors; 130 on Ctrl-C,
+//! which leaves every source whole: its old text, or its new one (see `crate::merge::Interrupt`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,7 +15,7 @@ use anyhow::Result;
 
 use super::{targets, Outcome};
 use crate::cli::MergeArgs;
-use crate::merge::{self, Options, Plan, Status};
+use crate::merge::{self, Interrupt, Options, Plan, Status, WriteError};
 use crate::verify;
 
 pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
@@ -36,7 +37,14 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         force: args.force,
         format: true,
     };
-    let mut plans: Vec<Plan> = sidecars.iter().map(|s| merge::plan(s, options)).collect();
+    let interrupt = Interrupt::listen();
+    let mut plans: Vec<Plan> = Vec::with_capacity(sidecars.len());
+    for sidecar in &sidecars {
+        if interrupt.happened() {
+            return Ok(interrupted("nothing was merged"));
+        }
+        plans.push(merge::plan(sidecar, options));
+    }
     merge::hold_back(&mut plans);
     let mut ok = report_problems(&plans);
     let mut out = std::io::stdout().lock();
@@ -60,22 +68,31 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         return Ok(outcome(ok));
     }
     if !ready.is_empty() {
-        match merge::write(&ready) {
+        match merge::write_unless(&ready, &interrupt) {
             Ok(backup) => {
                 for plan in &ready {
                     writeln!(out, "merged {}{}", plan.source.display(), changed(plan))?;
                 }
                 writeln!(out, "backup {}", backup.display())?;
+                if interrupt.happened() {
+                    return Ok(interrupted(
+                        "the files above were merged whole; not verified",
+                    ));
+                }
                 if args.verify && !verify_merged(&ready, args, &mut out)? {
                     writeln!(out, "backup {}", backup.display())?;
                     ok = false;
                 }
             }
+            Err(WriteError::Interrupted) => return Ok(interrupted("nothing was merged")),
             Err(error) => {
                 eprintln!("assistant: error: {error}");
                 return Ok(Outcome::Failure);
             }
         }
+    }
+    if interrupt.happened() {
+        return Ok(interrupted("the files above were merged whole"));
     }
     if args.clean {
         ok &= clean(&plans, &mut out)?;
@@ -154,6 +171,12 @@ fn clean(plans: &[Plan], out: &mut impl Write) -> Result<bool> {
         }
     }
     Ok(ok)
+}
+
+/// Ctrl-C: says what became of the files, for exit code 130.
+fn interrupted(what: &str) -> Outcome {
+    eprintln!("assistant: interrupted; {what}");
+    Outcome::Interrupted
 }
 
 fn outcome(ok: bool) -> Outcome {

@@ -1,0 +1,270 @@
+//! Merge keeps everything the user wrote, end to end (generate against a fake model, merge, build):
+//! the stub's own doc comment and attributes, earlier paid answers, files the tool did not write,
+//! edits made after a merge, and whole files under Ctrl-C. Fixtures are written here by hand, in Go,
+//! Rust and Python; each merged tree must build (`go build`, `cargo check`, `python3 -m py_compile`).
+
+#[path = "support/fake_llm.rs"]
+mod fake_llm;
+#[path = "support/project.rs"]
+mod project;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command as Process;
+
+use fake_llm::{Behaviour, FakeLlm, Script};
+use project::{assistant, generate};
+use tempfile::TempDir;
+
+/// A folder holding `files` (relative path, content).
+fn tree(files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+/// `generate` in `dir` against a fake model answering `answer`, without verification.
+fn generate_with(dir: &Path, answer: &str, extra: &[&str]) -> std::process::Output {
+    let server = FakeLlm::start(Behaviour::answer(answer));
+    generate(dir, &server.base_url(), "k")
+        .args(["--verify", "off"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// `merge` in `dir` with `args`, backups kept inside the test's folder.
+fn merge(dir: &Path, args: &[&str]) -> std::process::Output {
+    fs::create_dir_all(dir.join(".backups")).unwrap();
+    assistant(dir)
+        .env("TMPDIR", dir.join(".backups"))
+        .arg("merge")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs a build command in `dir`; panics with its output when it fails.
+fn builds(dir: &Path, program: &str, args: &[&str]) {
+    let output = Process::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("CARGO_TARGET_DIR", dir.join(".target"))
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?} fails:\n{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+const GO_MOD: &str = "module example.com/p\n\ngo 1.19\n";
+
+const GO_SOURCE: &str = "package p
+
+// Redeem godoc
+// @Summary redeem a coupon
+// @Router /api/v1/coupon/redeem [post]
+//
+//go:noinline
+func Redeem(code string) error {
+	panic(\"implement me\")
+}
+
+func Bare(n int) int {
+	panic(\"implement me\")
+}
+";
+
+const GO_ANSWER: &str = "```go
+// file: a.go
+package p
+
+import \"errors\"
+
+// Redeem redeems a coupon (the model's words).
+func Redeem(code string) error {
+	if code == \"\" {
+		return errors.New(\"empty code\")
+	}
+	return nil
+}
+
+// Bare doubles n.
+func Bare(n int) int {
+	return 2 * n
+}
+```
+";
+
+#[test]
+fn go_merge_keeps_the_stubs_doc_comment_and_directives() {
+    let dir = tree(&[("go.mod", GO_MOD), ("a.go", GO_SOURCE)]);
+    let generated = generate_with(dir.path(), GO_ANSWER, &[]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let merged = merge(dir.path(), &[]);
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    let source = fs::read_to_string(dir.path().join("a.go")).unwrap();
+    assert!(
+        source.contains(
+            "// Redeem godoc\n// @Summary redeem a coupon\n// @Router /api/v1/coupon/redeem [post]\n//\n//go:noinline\nfunc Redeem(code string) error {\n\tif code"
+        ),
+        "{source}"
+    );
+    assert!(!source.contains("the model's words"), "{source}");
+    // Where the source had no comment, the answer's is welcome.
+    assert!(source.contains("// Bare doubles n.\nfunc Bare"), "{source}");
+    builds(dir.path(), "go", &["build", "./..."]);
+}
+
+#[test]
+fn rust_merge_keeps_the_stubs_doc_comment_and_attributes() {
+    let cargo_toml =
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+    let lib = "pub struct Store {\n    active: Vec<u64>,\n}\n\nimpl Store {\n    /// Deactivates `id`; false when it was not active.\n    #[must_use]\n    #[inline(never)]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        todo!()\n    }\n}\n";
+    let answer = "```rust\n// file: src/lib.rs\nimpl Store {\n    /// Deactivates (the model's words).\n    #[inline]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        let before = self.active.len();\n        self.active.retain(|a| *a != id);\n        self.active.len() != before\n    }\n}\n```\n";
+    let dir = tree(&[("Cargo.toml", cargo_toml), ("src/lib.rs", lib)]);
+    let generated = generate_with(dir.path(), answer, &[]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let merged = merge(dir.path(), &[]);
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    let source = fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+    assert!(
+        source.contains("    /// Deactivates `id`; false when it was not active.\n    #[must_use]\n    #[inline(never)]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        let before"),
+        "{source}"
+    );
+    assert!(!source.contains("model's words"), "{source}");
+    builds(dir.path(), "cargo", &["check", "--offline", "--quiet"]);
+}
+
+#[test]
+fn python_merge_keeps_the_stubs_docstring_and_decorators() {
+    let source = "import functools\n\n\nclass Coupons:\n    def __init__(self):\n        self.codes = {}\n\n    @functools.lru_cache(maxsize=None)\n    def redeem(self, code):\n        \"\"\"Redeems `code`.\n\n        Raises KeyError when unknown.\n        \"\"\"\n        raise NotImplementedError\n";
+    let answer = "```python\n# file: coupons.py\nclass Coupons:\n    @functools.lru_cache(maxsize=None)\n    def redeem(self, code):\n        \"\"\"The model's words.\"\"\"\n        return self.codes.pop(code)\n```\n";
+    let dir = tree(&[("coupons.py", source)]);
+    let generated = generate_with(dir.path(), answer, &[]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let merged = merge(dir.path(), &[]);
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    let now = fs::read_to_string(dir.path().join("coupons.py")).unwrap();
+    assert!(
+        now.contains("    @functools.lru_cache(maxsize=None)\n    def redeem(self, code):\n        \"\"\"Redeems `code`.\n\n        Raises KeyError when unknown.\n        \"\"\"\n        return self.codes.pop(code)\n"),
+        "{now}"
+    );
+    assert!(!now.contains("model's words"), "{now}");
+    builds(dir.path(), "python3", &["-m", "py_compile", "coupons.py"]);
+}
+
+const TWO_STUBS: &str = "package p
+
+// Add adds.
+func Add(a, b int) int {
+	panic(\"implement me\")
+}
+
+// Sub subtracts.
+func Sub(a, b int) int {
+	panic(\"implement me\")
+}
+";
+
+/// The answer for one of `TWO_STUBS`' functions.
+fn answer_for(name: &str, op: &str) -> Behaviour {
+    Behaviour::answer(&format!(
+        "```go\n// file: a.go\npackage p\n\nfunc {name}(a, b int) int {{\n\treturn a {op} b\n}}\n```\n"
+    ))
+}
+
+#[test]
+fn a_run_for_another_stub_adds_to_the_sidecar_and_foreign_files_are_left_alone() {
+    let dir = tree(&[("go.mod", GO_MOD), ("a.go", TWO_STUBS)]);
+    let server = FakeLlm::start(
+        Script::new(Behaviour::Empty).first([answer_for("Add", "+"), answer_for("Sub", "-")]),
+    );
+    for line in ["4", "9"] {
+        let output = generate(dir.path(), &server.base_url(), "k")
+            .args(["--verify", "off", "--file", "a.go", "--line", line])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    let sidecar = assistant::sidecar::read(&dir.path().join("a.go.assistant")).unwrap();
+    let mut functions = sidecar.functions.clone();
+    functions.sort();
+    assert_eq!(functions, ["Add", "Sub"], "{}", sidecar.code);
+    let merged = merge(dir.path(), &[]);
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    let source = fs::read_to_string(dir.path().join("a.go")).unwrap();
+    assert!(
+        source.contains("return a + b") && source.contains("return a - b"),
+        "{source}"
+    );
+    builds(dir.path(), "go", &["build", "./..."]);
+
+    // A hand-written `b.go.assistant` and `todo.assistant`: generate and clean leave them, and say so.
+    fs::write(
+        dir.path().join("b.go"),
+        TWO_STUBS.replace("Add", "Mul").replace("Sub", "Div"),
+    )
+    .unwrap();
+    fs::write(dir.path().join("b.go.assistant"), "my notes about b.go\n").unwrap();
+    fs::write(dir.path().join("todo.assistant"), "buy milk\n").unwrap();
+    let output = generate(dir.path(), &server.base_url(), "k")
+        .args(["--verify", "off"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&output.stderr).contains("left alone b.go.assistant"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("b.go.assistant")).unwrap(),
+        "my notes about b.go\n"
+    );
+    let cleaned = assistant(dir.path()).arg("clean").output().unwrap();
+    let stderr = text(&cleaned.stderr);
+    assert!(stderr.contains("left alone b.go.assistant"), "{stderr}");
+    assert!(stderr.contains("left alone todo.assistant"), "{stderr}");
+    assert!(dir.path().join("todo.assistant").exists());
+    assert!(dir.path().join("b.go.assistant").exists());
+    assert!(!dir.path().join("a.go.assistant").exists());
+}
+
+#[test]
+fn merging_again_after_user_edits_says_merged_and_force_never_reverts() {
+    let dir = tree(&[("go.mod", GO_MOD), ("a.go", GO_SOURCE)]);
+    let generated = generate_with(dir.path(), GO_ANSWER, &[]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    assert!(merge(dir.path(), &[]).status.success());
+    let path = dir.path().join("a.go");
+    let edited = fs::read_to_string(&path)
+        .unwrap()
+        .replace("return 2 * n", "return n + n // mine");
+    fs::write(&path, &edited).unwrap();
+    for args in [&[][..], &["--force"]] {
+        let again = merge(dir.path(), args);
+        assert!(again.status.success(), "{}", text(&again.stderr));
+        assert!(
+            text(&again.stdout).contains("already merged a.go"),
+            "{}{}",
+            text(&again.stdout),
+            text(&again.stderr)
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), edited);
+    }
+    builds(dir.path(), "go", &["build", "./..."]);
+}
