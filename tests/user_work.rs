@@ -268,3 +268,130 @@ fn merging_again_after_user_edits_says_merged_and_force_never_reverts() {
     }
     builds(dir.path(), "go", &["build", "./..."]);
 }
+
+/// Files in the Ctrl-C test: enough that merging them takes a while.
+const MANY: usize = 100;
+
+/// `f{i}.go`: a stub, then a long comment, so that writing takes time too.
+fn stub_file(i: usize) -> String {
+    let padding =
+        "// padding padding padding padding padding padding padding padding\n".repeat(1500);
+    format!("package p\n\n// F{i} does it.\nfunc F{i}() error {{\n\tpanic(\"implement me\")\n}}\n\n{padding}")
+}
+
+fn merged_file(i: usize) -> String {
+    stub_file(i).replace("\tpanic(\"implement me\")\n", "\treturn nil\n")
+}
+
+/// A folder of `MANY` stub files, each with its sidecar.
+fn many_stubs() -> TempDir {
+    use assistant::check::CheckedFile;
+    use assistant::sidecar::{self, Meta};
+
+    let dir = TempDir::new().unwrap();
+    for i in 0..MANY {
+        let path = dir.path().join(format!("f{i:03}.go"));
+        let source = stub_file(i);
+        fs::write(&path, &source).unwrap();
+        let part = CheckedFile {
+            path: path.clone(),
+            code: format!("package p\n\nfunc F{i}() error {{\n\treturn nil\n}}\n"),
+            functions: vec![format!("F{i}")],
+        };
+        let meta = Meta {
+            provider: "test".into(),
+            model: "m".into(),
+            time: std::time::SystemTime::UNIX_EPOCH,
+            verified: None,
+        };
+        let content = sidecar::compose(&path, &source, &[part], &meta).unwrap();
+        fs::write(sidecar::sidecar_path(&path), content).unwrap();
+    }
+    fs::create_dir(dir.path().join(".backups")).unwrap();
+    dir
+}
+
+/// `merge` in `dir`, interrupted by SIGINT after `delay` (never when `None`).
+#[cfg(unix)]
+fn merge_interrupted(dir: &Path, delay: Option<std::time::Duration>) -> std::process::Output {
+    let child = Process::new(assert_cmd::cargo::cargo_bin("assistant"))
+        .current_dir(dir)
+        .arg("merge")
+        .env("PATH", "")
+        .env("TMPDIR", dir.join(".backups"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(delay) = delay {
+        std::thread::sleep(delay);
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// How many files of `dir` hold their old text and how many their new one; panics on anything else
+/// (a half-written file, a temporary file left behind).
+fn old_and_new(dir: &Path) -> (usize, usize) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".tmp"), "left behind: {name}");
+    }
+    let (mut old, mut new) = (0, 0);
+    for i in 0..MANY {
+        let now = fs::read_to_string(dir.join(format!("f{i:03}.go"))).unwrap();
+        if now == stub_file(i) {
+            old += 1;
+        } else {
+            assert_eq!(
+                now,
+                merged_file(i),
+                "f{i:03}.go is neither its old nor its new text"
+            );
+            new += 1;
+        }
+    }
+    (old, new)
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_merge_leaves_every_file_old_or_new_and_no_temporary_file() {
+    // How long a whole merge takes here, to interrupt others at points along the way.
+    let dir = many_stubs();
+    let started = std::time::Instant::now();
+    let whole = merge_interrupted(dir.path(), None);
+    let took = started.elapsed();
+    assert!(whole.status.success(), "{}", text(&whole.stderr));
+    assert_eq!(old_and_new(dir.path()), (0, MANY));
+
+    let mut interrupted = 0;
+    for percent in [20, 60, 85, 92] {
+        let dir = many_stubs();
+        let delay = took * percent / 100;
+        let output = merge_interrupted(dir.path(), Some(delay));
+        let stderr = text(&output.stderr);
+        let (old, new) = old_and_new(dir.path());
+        match output.status.code() {
+            Some(130) => {
+                interrupted += 1;
+                let said = if new == 0 {
+                    "nothing was merged"
+                } else {
+                    "merged whole"
+                };
+                assert!(stderr.contains(said), "{stderr}");
+            }
+            Some(0) => assert_eq!(new, MANY),
+            other => panic!("exit {other:?} after Ctrl-C at {delay:?}: {stderr}"),
+        }
+        // All or nothing, Ctrl-C or not.
+        assert!(
+            old == 0 || new == 0,
+            "{old} old, {new} new after Ctrl-C at {delay:?}"
+        );
+    }
+    assert!(interrupted > 0, "every merge ended before its Ctrl-C");
+}
