@@ -395,3 +395,134 @@ fn ctrl_c_during_merge_leaves_every_file_old_or_new_and_no_temporary_file() {
     }
     assert!(interrupted > 0, "every merge ended before its Ctrl-C");
 }
+
+const SHOP_HANDLER: &str = "package handler
+
+import (
+	\"context\"
+
+	\"example.com/shop/internal/dao\"
+)
+
+type couponHandler struct {
+	couponDao dao.CouponDao
+}
+
+// Redeem marks the coupon used; false when it was used already.
+func (h *couponHandler) Redeem(ctx context.Context, id uint64) (bool, error) {
+	panic(\"implement me\")
+}
+";
+
+const SHOP_DAO: &str = "package dao
+
+import \"context\"
+
+// CouponDao defining the dao interface
+type CouponDao interface {
+	GetByID(ctx context.Context, id uint64) (bool, error)
+}
+
+type couponDao struct {
+	used map[uint64]bool
+}
+
+// GetByID tells whether the coupon is used.
+func (d *couponDao) GetByID(ctx context.Context, id uint64) (bool, error) {
+	return d.used[id], nil
+}
+";
+
+/// The handler calls a dao method its answer adds.
+const SHOP_ANSWER: &str = "```go
+// file: internal/handler/coupon.go
+package handler
+
+import \"context\"
+
+func (h *couponHandler) Redeem(ctx context.Context, id uint64) (bool, error) {
+	return h.couponDao.MarkUsed(ctx, id)
+}
+```
+
+```go
+// file: internal/dao/coupon.go
+package dao
+
+import \"context\"
+
+// CouponDao defining the dao interface
+type CouponDao interface {
+	GetByID(ctx context.Context, id uint64) (bool, error)
+	// MarkUsed marks the coupon used; false when it was used already.
+	MarkUsed(ctx context.Context, id uint64) (bool, error)
+}
+
+// MarkUsed marks the coupon used; false when it was used already.
+func (d *couponDao) MarkUsed(ctx context.Context, id uint64) (bool, error) {
+	if d.used[id] {
+		return false, nil
+	}
+	d.used[id] = true
+	return true, nil
+}
+```
+";
+
+/// A sponge-like module whose handler's sidecar needs its dao's.
+fn shop() -> TempDir {
+    let dir = tree(&[
+        ("go.mod", "module example.com/shop\n\ngo 1.19\n"),
+        ("internal/handler/coupon.go", SHOP_HANDLER),
+        ("internal/dao/coupon.go", SHOP_DAO),
+    ]);
+    let generated = generate_with(dir.path(), SHOP_ANSWER, &[]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let handler =
+        assistant::sidecar::read(&dir.path().join("internal/handler/coupon.go.assistant")).unwrap();
+    assert_eq!(handler.depends, ["../dao/coupon.go.assistant"]);
+    assert!(dir
+        .path()
+        .join("internal/dao/coupon.go.assistant")
+        .is_file());
+    dir
+}
+
+#[test]
+fn merging_a_handler_brings_its_dao_along() {
+    let dir = shop();
+    let merged = merge(dir.path(), &["--file", "internal/handler/coupon.go"]);
+    let stdout = text(&merged.stdout);
+    assert!(merged.status.success(), "{stdout}{}", text(&merged.stderr));
+    assert!(
+        stdout.contains("merged internal/handler/coupon.go"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("merged internal/dao/coupon.go"), "{stdout}");
+    builds(dir.path(), "go", &["build", "./..."]);
+}
+
+#[test]
+fn when_the_dao_sidecar_is_refused_the_handler_is_not_merged_either() {
+    let dir = shop();
+    let dao = dir.path().join("internal/dao/coupon.go");
+    let changed = format!("{SHOP_DAO}\n// a comment written since\n");
+    fs::write(&dao, &changed).unwrap();
+    let merged = merge(dir.path(), &["--file", "internal/handler/coupon.go"]);
+    let stderr = text(&merged.stderr);
+    assert_eq!(merged.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refused internal/dao/coupon.go.assistant: the source changed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("refused internal/handler/coupon.go.assistant: it needs internal/dao/coupon.go.assistant"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("internal/handler/coupon.go")).unwrap(),
+        SHOP_HANDLER
+    );
+    assert_eq!(fs::read_to_string(&dao).unwrap(), changed);
+    builds(dir.path(), "go", &["build", "./..."]);
+}
