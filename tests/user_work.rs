@@ -189,7 +189,7 @@ fn answer_for(name: &str, op: &str) -> Behaviour {
 }
 
 #[test]
-fn a_run_for_another_stub_adds_to_the_sidecar_and_foreign_files_are_left_alone() {
+fn a_run_for_another_stub_adds_to_the_sidecar() {
     let dir = tree(&[("go.mod", GO_MOD), ("a.go", TWO_STUBS)]);
     let server = FakeLlm::start(
         Script::new(Behaviour::Empty).first([answer_for("Add", "+"), answer_for("Sub", "-")]),
@@ -213,15 +213,14 @@ fn a_run_for_another_stub_adds_to_the_sidecar_and_foreign_files_are_left_alone()
         "{source}"
     );
     builds(dir.path(), "go", &["build", "./..."]);
+}
 
-    // A hand-written `b.go.assistant` and `todo.assistant`: generate and clean leave them, and say so.
-    fs::write(
-        dir.path().join("b.go"),
-        TWO_STUBS.replace("Add", "Mul").replace("Sub", "Div"),
-    )
-    .unwrap();
+#[test]
+fn generate_and_clean_leave_files_the_tool_did_not_write_alone() {
+    let dir = tree(&[("go.mod", GO_MOD), ("b.go", TWO_STUBS)]);
     fs::write(dir.path().join("b.go.assistant"), "my notes about b.go\n").unwrap();
     fs::write(dir.path().join("todo.assistant"), "buy milk\n").unwrap();
+    let server = FakeLlm::start(Behaviour::Empty);
     let output = generate(dir.path(), &server.base_url(), "k")
         .args(["--verify", "off"])
         .output()
@@ -232,16 +231,26 @@ fn a_run_for_another_stub_adds_to_the_sidecar_and_foreign_files_are_left_alone()
         text(&output.stderr)
     );
     assert_eq!(
+        server.request_count(),
+        0,
+        "asked for a file whose sidecar cannot be written"
+    );
+    assert_eq!(
         fs::read_to_string(dir.path().join("b.go.assistant")).unwrap(),
         "my notes about b.go\n"
     );
+    fs::write(dir.path().join("b.go.assistant.rejected"), "an answer\n").unwrap();
     let cleaned = assistant(dir.path()).arg("clean").output().unwrap();
     let stderr = text(&cleaned.stderr);
+    assert!(cleaned.status.success(), "{stderr}");
     assert!(stderr.contains("left alone b.go.assistant"), "{stderr}");
     assert!(stderr.contains("left alone todo.assistant"), "{stderr}");
-    assert!(dir.path().join("todo.assistant").exists());
+    assert!(text(&cleaned.stdout).contains("removed b.go.assistant.rejected"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("todo.assistant")).unwrap(),
+        "buy milk\n"
+    );
     assert!(dir.path().join("b.go.assistant").exists());
-    assert!(!dir.path().join("a.go.assistant").exists());
 }
 
 #[test]
