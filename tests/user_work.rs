@@ -535,3 +535,90 @@ fn when_the_dao_sidecar_is_refused_the_handler_is_not_merged_either() {
     assert_eq!(fs::read_to_string(&dao).unwrap(), changed);
     builds(dir.path(), "go", &["build", "./..."]);
 }
+
+#[test]
+fn when_the_handler_changed_since_its_dao_is_not_merged_either() {
+    let dir = shop();
+    let handler = dir.path().join("internal/handler/coupon.go");
+    let changed = SHOP_HANDLER.replace("type couponHandler", "// edited since\ntype couponHandler");
+    fs::write(&handler, &changed).unwrap();
+    let merged = merge(dir.path(), &["--file", "internal/handler/coupon.go"]);
+    let stderr = text(&merged.stderr);
+    assert_eq!(merged.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refused internal/dao/coupon.go.assistant: internal/handler/coupon.go.assistant needs it"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&handler).unwrap(), changed);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("internal/dao/coupon.go")).unwrap(),
+        SHOP_DAO
+    );
+}
+
+const PY_TWO_STUBS: &str = "def add(a, b):\n    \"\"\"Adds.\"\"\"\n    raise NotImplementedError\n\n\ndef sub(a, b):\n    \"\"\"Subtracts.\"\"\"\n    raise NotImplementedError\n";
+
+fn py_answer(name: &str, op: &str) -> Behaviour {
+    Behaviour::answer(&format!(
+        "```python\n# file: calc.py\ndef {name}(a, b):\n    return a {op} b\n```\n"
+    ))
+}
+
+#[test]
+fn python_sidecars_accumulate_and_edits_after_merge_stay() {
+    let dir = tree(&[("calc.py", PY_TWO_STUBS)]);
+    let server = FakeLlm::start(
+        Script::new(Behaviour::Empty).first([py_answer("add", "+"), py_answer("sub", "-")]),
+    );
+    for line in ["1", "6"] {
+        let output = generate(dir.path(), &server.base_url(), "k")
+            .args(["--verify", "off", "--file", "calc.py", "--line", line])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    let sidecar = assistant::sidecar::read(&dir.path().join("calc.py.assistant")).unwrap();
+    let mut functions = sidecar.functions.clone();
+    functions.sort();
+    assert_eq!(functions, ["add", "sub"], "{}", sidecar.code);
+    assert!(merge(dir.path(), &[]).status.success());
+    let path = dir.path().join("calc.py");
+    let merged = fs::read_to_string(&path).unwrap();
+    assert!(
+        merged.contains("def add(a, b):\n    \"\"\"Adds.\"\"\"\n    return a + b\n"),
+        "{merged}"
+    );
+    let edited = merged.replace("return a - b", "return a - b  # checked by hand");
+    fs::write(&path, &edited).unwrap();
+    for args in [&[][..], &["--force"]] {
+        let again = merge(dir.path(), args);
+        assert!(again.status.success(), "{}", text(&again.stderr));
+        assert!(text(&again.stdout).contains("already merged calc.py"));
+        assert_eq!(fs::read_to_string(&path).unwrap(), edited);
+    }
+    builds(dir.path(), "python3", &["-m", "py_compile", "calc.py"]);
+}
+
+#[test]
+fn rust_force_merges_only_what_is_still_a_stub() {
+    let cargo_toml =
+        "[package]\nname = \"q\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+    let lib = "pub struct S;\n\nimpl S {\n    pub fn one(&self) -> u8 {\n        todo!()\n    }\n\n    pub fn two(&self) -> u8 {\n        todo!()\n    }\n}\n";
+    let answer = "```rust\n// file: src/lib.rs\nimpl S {\n    pub fn one(&self) -> u8 {\n        1\n    }\n\n    pub fn two(&self) -> u8 {\n        2\n    }\n}\n```\n";
+    let dir = tree(&[("Cargo.toml", cargo_toml), ("src/lib.rs", lib)]);
+    let generated = generate_with(dir.path(), answer, &[]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let path = dir.path().join("src/lib.rs");
+    let by_hand = lib.replacen("todo!()", "10 // mine", 1);
+    fs::write(&path, &by_hand).unwrap();
+    let refused = merge(dir.path(), &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("the source changed"));
+    let forced = merge(dir.path(), &["--force"]);
+    assert!(forced.status.success(), "{}", text(&forced.stderr));
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        by_hand.replacen("todo!()", "2", 1)
+    );
+    builds(dir.path(), "cargo", &["check", "--offline", "--quiet"]);
+}
