@@ -216,7 +216,7 @@ fn a_run_for_another_stub_adds_to_the_sidecar() {
 }
 
 #[test]
-fn generate_and_clean_leave_files_the_tool_did_not_write_alone() {
+fn generate_merge_and_clean_leave_files_the_tool_did_not_write_alone() {
     let dir = tree(&[("go.mod", GO_MOD), ("b.go", TWO_STUBS)]);
     fs::write(dir.path().join("b.go.assistant"), "my notes about b.go\n").unwrap();
     fs::write(dir.path().join("todo.assistant"), "buy milk\n").unwrap();
@@ -238,6 +238,14 @@ fn generate_and_clean_leave_files_the_tool_did_not_write_alone() {
     assert_eq!(
         fs::read_to_string(dir.path().join("b.go.assistant")).unwrap(),
         "my notes about b.go\n"
+    );
+    let merged = merge(dir.path(), &[]);
+    let stderr = text(&merged.stderr);
+    assert!(merged.status.success(), "{stderr}");
+    assert!(stderr.contains("left alone todo.assistant"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("b.go")).unwrap(),
+        TWO_STUBS
     );
     fs::write(dir.path().join("b.go.assistant.rejected"), "an answer\n").unwrap();
     let cleaned = assistant(dir.path()).arg("clean").output().unwrap();

@@ -16,17 +16,29 @@ use anyhow::Result;
 use super::{targets, Outcome};
 use crate::cli::MergeArgs;
 use crate::merge::{self, Interrupt, Options, Plan, Status, WriteError};
+use crate::sidecar;
 use crate::verify;
 
 pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     let targets = targets(&args.paths)?;
     let (sidecars, warnings) = merge::find_sidecars(&targets);
-    let sidecars = merge::with_dependencies(sidecars);
     if !quiet {
         for warning in &warnings {
             eprintln!("assistant: warning: {warning}");
         }
     }
+    let (foreign, sidecars): (Vec<PathBuf>, Vec<PathBuf>) =
+        sidecars.into_iter().partition(|s| sidecar::is_foreign(s));
+    if !quiet {
+        for path in &foreign {
+            eprintln!(
+                "assistant: left alone {}: assistant did not write it (no `generator:` header)",
+                path.display()
+            );
+        }
+    }
+    // A dependency that is not a sidecar fails, and holds back what needs it.
+    let sidecars = merge::with_dependencies(sidecars);
     if sidecars.is_empty() {
         if !quiet {
             eprintln!("assistant: no sidecars (*.assistant) found");
