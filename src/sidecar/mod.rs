@@ -1,7 +1,8 @@
 //! Sidecar files: `FILE.assistant` beside `FILE`, holding checked code waiting to be merged.
 //!
 //! A sidecar is source code in the file's language: a header comment (generator and version, provider,
-//! model, time, the source's SHA-256 at generation time, the functions it implements) in `//` lines, a
+//! model, time, the source's SHA-256 at generation time, the functions it implements, the sidecars it
+//! must be merged with) in `//` lines, a
 //! blank line, then the code — Go: the package clause, the import block and the declarations; Rust:
 //! `use` items and the items, functions inside their `impl`/`trait`/`mod` blocks. This module owns
 //! that format, the names (`FILE.assistant`, `FILE.assistant.rejected`), keeping rejected answers, the
