@@ -2,7 +2,9 @@
 //!
 //! For each sidecar: its source must exist; the merged text is computed in memory (`lang::*::merge`) and
 //! must parse; a merged text equal to the source means "already merged"; a source whose hash is not the
-//! one recorded at generation time is refused unless forced. Writing is all or nothing: every file is
+//! one recorded at generation time is refused unless forced. In such a changed source, a sidecar none of
+//! whose functions is a stub any more is "already merged" (the user edited them since), and a function
+//! that is no longer a stub is never replaced, forced or not: `--force` never reverts the user's edits. Writing is all or nothing: every file is
 //! first staged beside its destination (so an unwritable folder stops the run before anything changes),
 //! the originals are copied to a backup folder, then each staged file is renamed into place.
 //! `gofmt` / `rustfmt` formats the result when it is on PATH — only for sources that were already
@@ -11,6 +13,8 @@
 //! Flags, output and exit codes belong to `commands::merge` and `commands::clean`.
 
 mod format;
+mod interrupt;
+mod pairs;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -19,10 +23,12 @@ use std::time::SystemTime;
 use ignore::WalkBuilder;
 
 use crate::fsx::{self, StagedWrite};
-use crate::lang::Lang;
+use crate::lang::{Lang, Markers, Merged, Stub};
 use crate::scan::{Target, Warning};
 use crate::sidecar::{self, EXTENSION, REJECTED_EXTENSION};
 use format::format_like_source;
+pub use interrupt::Interrupt;
+pub use pairs::{hold_back, with_dependencies};
 
 /// Folder names never entered when looking for sidecars (hidden folders are skipped too).
 const SKIPPED_DIRS: &[&str] = &["vendor", "node_modules", "target", "testdata"];
@@ -59,10 +65,14 @@ pub struct Plan {
     pub original: String,
     /// The text to write (empty unless `Ready`).
     pub merged: String,
+    /// The sidecars it must be merged with (its `depends` header).
+    pub depends: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    #[error("interrupted; nothing was changed")]
+    Interrupted,
     #[error("cannot write {}: {source}; nothing was changed", path.display())]
     Stage { path: PathBuf, source: io::Error },
     #[error("cannot back up {} into {}: {source}; nothing was changed", path.display(), backup.display())]
@@ -182,6 +192,7 @@ pub fn plan(sidecar_path: &Path, options: Options) -> Plan {
         status: Status::Failed(String::new()),
         original: String::new(),
         merged: String::new(),
+        depends: Vec::new(),
     };
     plan.status = match decide(&mut plan, options) {
         Ok(status) | Err(status) => status,
@@ -192,6 +203,7 @@ pub fn plan(sidecar_path: &Path, options: Options) -> Plan {
 fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
     let failed = |reason: String| Status::Failed(reason);
     let sidecar = sidecar::read(&plan.sidecar).map_err(|e| failed(e.to_string()))?;
+    plan.depends = sidecar::dependencies(&plan.sidecar, &sidecar);
     let lang = Lang::of(&plan.source).ok_or_else(|| {
         failed(format!(
             "the sidecar is not beside a source file assistant knows ({})",
@@ -215,11 +227,34 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
                 .into(),
         )
     };
-    let merged = match lang.merge(&plan.original, &sidecar.code) {
+    let mut merged = match lang.merge(&plan.original, &sidecar.code) {
         Ok(merged) => merged,
         Err(_) if stale && !options.force => return Err(refused()),
         Err(error) => return Err(failed(error.to_string())),
     };
+    if stale {
+        // Whatever the sidecar would replace that is no longer a stub was written or edited by the user
+        // since: it stays, forced or not.
+        let stubs: Vec<String> = lang
+            .stubs_in(&plan.original, &Markers::default())
+            .iter()
+            .map(Stub::identity)
+            .collect();
+        if is_merged(&sidecar.functions, &stubs, &merged) {
+            return Ok(Status::AlreadyMerged);
+        }
+        let keep: Vec<String> = merged
+            .replaced
+            .iter()
+            .filter(|identity| !stubs.contains(identity))
+            .cloned()
+            .collect();
+        if !keep.is_empty() {
+            merged = lang
+                .merge_keeping(&plan.original, &sidecar.code, &keep)
+                .map_err(|error| failed(error.to_string()))?;
+        }
+    }
     let text = if options.format {
         format_like_source(lang, &plan.source, &plan.original, merged.text)
     } else {
@@ -238,6 +273,15 @@ fn decide(plan: &mut Plan, options: Options) -> Result<Status, Status> {
     Ok(Status::Ready { changed })
 }
 
+/// Whether a sidecar was merged already, although the source changed since: none of its `functions`
+/// is a stub of the source any more (`stubs`), and the source declares every one (merging adds none).
+fn is_merged(functions: &[String], stubs: &[String], merged: &Merged) -> bool {
+    !functions.is_empty()
+        && functions
+            .iter()
+            .all(|f| !stubs.contains(f) && !merged.added.contains(f))
+}
+
 /// A unified diff of a ready plan (empty for the others).
 pub fn diff(plan: &Plan) -> String {
     if !matches!(plan.status, Status::Ready { .. }) {
@@ -254,6 +298,12 @@ pub fn diff(plan: &Plan) -> String {
 /// Writes every ready plan, all or nothing: stage all, back the originals up, then rename each into
 /// place. Returns the backup folder.
 pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
+    write_unless(plans, &Interrupt::default())
+}
+
+/// As [`write`], stopping with [`WriteError::Interrupted`] when `interrupt` happens before the first
+/// rename: the staged files are removed and nothing is changed. Once renaming has begun, it finishes.
+pub fn write_unless(plans: &[&Plan], interrupt: &Interrupt) -> Result<PathBuf, WriteError> {
     let staged = plans
         .iter()
         .map(|plan| {
@@ -266,13 +316,26 @@ pub fn write(plans: &[&Plan]) -> Result<PathBuf, WriteError> {
             })
         })
         .collect::<Result<Vec<StagedWrite>, WriteError>>()?;
+    // Dropping the staged files removes them.
+    if interrupt.happened() {
+        return Err(WriteError::Interrupted);
+    }
     let backup = backup_folder();
     for plan in plans {
+        if interrupt.happened() {
+            // Copies of files that stay as they are: ours to remove.
+            let _ = std::fs::remove_dir_all(&backup);
+            return Err(WriteError::Interrupted);
+        }
         fsx::back_up(&plan.source, &backup).map_err(|source| WriteError::Backup {
             path: plan.source.clone(),
             backup: backup.clone(),
             source,
         })?;
+    }
+    if interrupt.happened() {
+        let _ = std::fs::remove_dir_all(&backup);
+        return Err(WriteError::Interrupted);
     }
     for file in staged {
         let path = file.destination().to_path_buf();
@@ -296,10 +359,14 @@ mod tests {
     use super::*;
 
     fn sidecar_for(source: &str, code: &str) -> String {
+        sidecar_with(source, code, &["F"])
+    }
+
+    fn sidecar_with(source: &str, code: &str, functions: &[&str]) -> String {
         let part = crate::check::CheckedFile {
             path: PathBuf::from("a.go"),
             code: code.into(),
-            functions: vec!["F".into()],
+            functions: functions.iter().map(|f| f.to_string()).collect(),
         };
         let meta = sidecar::Meta {
             provider: "test".into(),
@@ -356,6 +423,46 @@ mod tests {
     }
 
     #[test]
+    fn user_edits_after_a_merge_are_never_reverted() {
+        let (dir, sidecar) = setup();
+        let source = dir.path().join("a.go");
+        let forced = Options {
+            force: true,
+            ..Options::default()
+        };
+        // Merged, then edited by the user: merged already, forced or not.
+        let edited = "package p\n\n// F is mine now.\nfunc F() { println(1) }\n";
+        std::fs::write(&source, edited).unwrap();
+        assert_eq!(
+            plan(&sidecar, Options::default()).status,
+            Status::AlreadyMerged
+        );
+        assert_eq!(plan(&sidecar, forced).status, Status::AlreadyMerged);
+
+        // Two stubs, one written by hand since: forced, only the other is merged.
+        let two = "package p\n\nfunc F() {\n\tpanic(\"implement me\")\n}\n\nfunc G() {\n\tpanic(\"implement me\")\n}\n";
+        let code = "package p\n\nfunc F() {}\n\nfunc G() {}\n";
+        std::fs::write(&sidecar, sidecar_with(two, code, &["F", "G"])).unwrap();
+        let by_hand = two.replacen("\tpanic(\"implement me\")\n", "\tprintln(\"mine\")\n", 1);
+        std::fs::write(&source, &by_hand).unwrap();
+        assert!(matches!(
+            plan(&sidecar, Options::default()).status,
+            Status::Refused(_)
+        ));
+        let ready = plan(&sidecar, forced);
+        assert_eq!(
+            ready.status,
+            Status::Ready {
+                changed: vec!["G".into()]
+            }
+        );
+        assert_eq!(
+            ready.merged,
+            "package p\n\nfunc F() {\n\tprintln(\"mine\")\n}\n\nfunc G() {}\n"
+        );
+    }
+
+    #[test]
     fn write_replaces_and_backs_up() {
         let (dir, sidecar) = setup();
         let ready = plan(&sidecar, Options::default());
@@ -368,6 +475,26 @@ mod tests {
         let copy = backup.join(absolute.strip_prefix("/").unwrap());
         assert_eq!(std::fs::read_to_string(copy).unwrap(), SOURCE);
         std::fs::remove_dir_all(backup).unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_write_changes_nothing_and_leaves_no_temporary_file() {
+        let (dir, sidecar) = setup();
+        let ready = plan(&sidecar, Options::default());
+        let interrupt = Interrupt::default();
+        interrupt.note();
+        let error = write_unless(&[&ready], &interrupt).unwrap_err();
+        assert!(matches!(error, WriteError::Interrupted), "{error}");
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.go", "a.go.assistant"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.go")).unwrap(),
+            SOURCE
+        );
     }
 
     #[cfg(unix)]

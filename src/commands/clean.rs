@@ -1,13 +1,16 @@
 //! `assistant clean`: remove the `*.assistant` sidecars (and `*.assistant.rejected` answers) under the
-//! paths, printing each removed path. What counts as a leftover is `crate::merge`'s to say.
+//! paths, printing each removed path. What counts as a leftover is `crate::merge`'s to say; a
+//! `*.assistant` file without the tool's header is the user's, and is left alone (with a note).
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Result;
 
 use super::{targets, Outcome};
 use crate::cli::CleanArgs;
 use crate::merge;
+use crate::sidecar::{self, EXTENSION};
 
 pub fn run(args: &CleanArgs, quiet: bool) -> Result<Outcome> {
     let targets = targets(&args.paths)?;
@@ -20,6 +23,15 @@ pub fn run(args: &CleanArgs, quiet: bool) -> Result<Outcome> {
     let mut out = crate::out::stdout();
     let mut ok = true;
     for path in found {
+        if is_foreign(&path) {
+            if !quiet {
+                eprintln!(
+                    "assistant: left alone {}: assistant did not write it (no `generator:` header)",
+                    path.display()
+                );
+            }
+            continue;
+        }
         match std::fs::remove_file(&path) {
             Ok(()) => writeln!(out, "removed {}", path.display())?,
             Err(error) => {
@@ -36,4 +48,10 @@ pub fn run(args: &CleanArgs, quiet: bool) -> Result<Outcome> {
     } else {
         Outcome::Failure
     })
+}
+
+/// A `*.assistant` file the tool did not write.
+fn is_foreign(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy());
+    name.is_some_and(|n| n.ends_with(&format!(".{EXTENSION}"))) && sidecar::is_foreign(path)
 }

@@ -1,9 +1,11 @@
 //! `assistant merge`: apply `FILE.assistant` sidecars to their sources (the rules live in
-//! `crate::merge`); `--dry-run` shows the diffs, `--clean` removes the sidecars that are merged.
+//! `crate::merge`); `--dry-run` shows the diffs, `--clean` removes the sidecars that are merged. The
+//! sidecars a found one depends on (its `depends` header) are merged with it, or neither is.
 //!
 //! Results go to stdout (`merged PATH (…)`, `already merged PATH`, `would merge PATH` and its diff,
 //! `removed SIDECAR`, `backup DIR`, `verified in ROOT: TOOL`); refusals, failures and compiler errors
-//! to stderr. Exit 1 when any sidecar was refused or failed, or `--verify` found errors.
+//! to stderr. Exit 1 when any sidecar was refused or failed, or `--verify` found errors; 130 on Ctrl-C,
+//! which leaves every source whole: its old text, or its new one (see `crate::merge::Interrupt`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +15,8 @@ use anyhow::Result;
 
 use super::{targets, Outcome};
 use crate::cli::MergeArgs;
-use crate::merge::{self, Options, Plan, Status};
+use crate::merge::{self, Interrupt, Options, Plan, Status, WriteError};
+use crate::sidecar;
 use crate::verify;
 
 pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
@@ -24,6 +27,18 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
             eprintln!("assistant: warning: {warning}");
         }
     }
+    let (foreign, sidecars): (Vec<PathBuf>, Vec<PathBuf>) =
+        sidecars.into_iter().partition(|s| sidecar::is_foreign(s));
+    if !quiet {
+        for path in &foreign {
+            eprintln!(
+                "assistant: left alone {}: assistant did not write it (no `generator:` header)",
+                path.display()
+            );
+        }
+    }
+    // A dependency that is not a sidecar fails, and holds back what needs it.
+    let sidecars = merge::with_dependencies(sidecars);
     if sidecars.is_empty() {
         if !quiet {
             eprintln!("assistant: no sidecars (*.assistant) found");
@@ -34,7 +49,15 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         force: args.force,
         format: true,
     };
-    let plans: Vec<Plan> = sidecars.iter().map(|s| merge::plan(s, options)).collect();
+    let interrupt = Interrupt::listen();
+    let mut plans: Vec<Plan> = Vec::with_capacity(sidecars.len());
+    for sidecar in &sidecars {
+        if interrupt.happened() {
+            return Ok(interrupted("nothing was merged"));
+        }
+        plans.push(merge::plan(sidecar, options));
+    }
+    merge::hold_back(&mut plans);
     let mut ok = report_problems(&plans);
     let mut out = crate::out::stdout();
     for plan in plans.iter().filter(|p| p.status == Status::AlreadyMerged) {
@@ -57,22 +80,31 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         return Ok(outcome(ok));
     }
     if !ready.is_empty() {
-        match merge::write(&ready) {
+        match merge::write_unless(&ready, &interrupt) {
             Ok(backup) => {
                 for plan in &ready {
                     writeln!(out, "merged {}{}", plan.source.display(), changed(plan))?;
                 }
                 writeln!(out, "backup {}", backup.display())?;
+                if interrupt.happened() {
+                    return Ok(interrupted(
+                        "the files above were merged whole; not verified",
+                    ));
+                }
                 if args.verify && !verify_merged(&ready, args, &mut out)? {
                     writeln!(out, "backup {}", backup.display())?;
                     ok = false;
                 }
             }
+            Err(WriteError::Interrupted) => return Ok(interrupted("nothing was merged")),
             Err(error) => {
                 eprintln!("assistant: error: {error}");
                 return Ok(Outcome::Failure);
             }
         }
+    }
+    if interrupt.happened() {
+        return Ok(interrupted("the files above were merged whole"));
     }
     if args.clean {
         ok &= clean(&plans, &mut out)?;
@@ -151,6 +183,12 @@ fn clean(plans: &[Plan], out: &mut impl Write) -> Result<bool> {
         }
     }
     Ok(ok)
+}
+
+/// Ctrl-C: says what became of the files, for exit code 130.
+fn interrupted(what: &str) -> Outcome {
+    eprintln!("assistant: interrupted; {what}");
+    Outcome::Interrupted
 }
 
 fn outcome(ok: bool) -> Outcome {

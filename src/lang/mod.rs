@@ -74,7 +74,18 @@ pub trait Language: Sync {
     fn check(&self, blocks: Vec<Block>, expected: &Expected) -> Result<Vec<CheckedFile>, Problems>;
 
     /// Merges `addition` (code in this language, e.g. a sidecar's) into `source`.
-    fn merge(&self, source: &str, addition: &str) -> Result<Merged, MergeError>;
+    fn merge(&self, source: &str, addition: &str) -> Result<Merged, MergeError> {
+        self.merge_keeping(source, addition, &[])
+    }
+
+    /// As [`Language::merge`], but the source's declarations whose identity is in `keep` stay as they
+    /// are, even where `addition` has its own (the user's edits after a merge win over a sidecar's).
+    fn merge_keeping(
+        &self,
+        source: &str,
+        addition: &str,
+        keep: &[String],
+    ) -> Result<Merged, MergeError>;
 
     /// The formatter to run over a merged file, when it is on PATH; it reads stdin and writes stdout.
     fn formatter(&self, _source_path: &Path) -> Option<Command> {

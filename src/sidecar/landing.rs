@@ -1,5 +1,6 @@
 //! Landing jobs' checked code: a source file's sidecars are written when its last job ends — failed or
-//! not — with every part its jobs produced, for it and for the files they extended (sponge's dao file).
+//! not — with every part its jobs produced, for it and for the files they extended (sponge's dao file),
+//! added to the fresh sidecar an earlier run left there (see `super::existing`).
 //!
 //! Jobs end in any order, so [`Landing`] keeps each file's parts until its count of jobs runs out. The
 //! caller lands jobs one at a time on one task, so a sidecar is written whole or not at all. Asking,
@@ -9,7 +10,8 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{compose, sidecar_path, Meta, Printed, SidecarError};
+use super::existing::{existing, Existing};
+use super::{compose_with, relative_path, sidecar_path, Meta, Printed, SidecarError};
 use crate::check::{CheckedFile, Expected};
 use crate::fsx;
 
@@ -24,6 +26,8 @@ pub enum LandError {
     Write { path: PathBuf, source: io::Error },
     #[error("{}: cannot print: {source}", path.display())]
     Print { path: PathBuf, source: io::Error },
+    #[error("{}: left alone, not written: assistant did not write it (no `generator:` header); move it away to generate for its source", .0.display())]
+    Foreign(PathBuf),
 }
 
 /// Checked parts waiting for the rest of their file's jobs.
@@ -104,17 +108,34 @@ impl Landing {
                 .collect());
         }
         let parts = self.parts.remove(file).unwrap_or_default();
+        let paths = distinct_paths(&parts, file);
         let mut written = Vec::new();
-        for path in distinct_paths(&parts, file) {
+        for path in &paths {
             let for_path: Vec<CheckedFile> =
-                parts.iter().filter(|p| p.path == path).cloned().collect();
-            written.push(self.write(&path, &for_path)?);
+                parts.iter().filter(|p| &p.path == path).cloned().collect();
+            // The file's own code calls what its jobs added to the others (the dao's new methods):
+            // its sidecar is merged only with theirs.
+            let depends: Vec<String> = if path == file {
+                let folder = file.parent().unwrap_or(Path::new(""));
+                paths[1..]
+                    .iter()
+                    .map(|other| relative_path(folder, &sidecar_path(other)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            written.push(self.write(path, &for_path, depends)?);
         }
         Ok(written)
     }
 
     /// Writes (or prints) the sidecar of `path` made of `parts`; returns where it went.
-    fn write(&self, path: &Path, parts: &[CheckedFile]) -> Result<PathBuf, LandError> {
+    fn write(
+        &self,
+        path: &Path,
+        parts: &[CheckedFile],
+        mut depends: Vec<String>,
+    ) -> Result<PathBuf, LandError> {
         // `check` routes code only to a job's target and its dependent, whose texts are known; reading
         // the disk is for anything else.
         let read;
@@ -128,13 +149,45 @@ impl Landing {
                 &read
             }
         };
+        let sidecar = sidecar_path(path);
+        let mut parts = parts.to_vec();
+        let mut labels = self.verified.get(path).cloned().unwrap_or_default();
+        if self.printed.is_none() {
+            match existing(&sidecar, source).map_err(|error| LandError::Read {
+                path: sidecar.clone(),
+                source: error,
+            })? {
+                Existing::Foreign => return Err(LandError::Foreign(sidecar)),
+                // Earlier answers for this very text stay; this run's replace theirs where both have
+                // the same function.
+                Existing::Fresh(earlier) => {
+                    parts.insert(
+                        0,
+                        CheckedFile {
+                            path: path.to_path_buf(),
+                            code: earlier.code,
+                            functions: earlier.functions,
+                        },
+                    );
+                    labels.extend(earlier.verified);
+                    for earlier in earlier.depends {
+                        if !depends.contains(&earlier) {
+                            depends.push(earlier);
+                        }
+                    }
+                }
+                Existing::Nothing | Existing::Stale => {}
+            }
+        }
         let meta = Meta {
-            verified: self.verified.get(path).map(|labels| combined(labels)),
+            verified: (!labels.is_empty()).then(|| combined(&labels)),
             ..self.meta.clone()
         };
-        let content = compose(path, source, parts, &meta).map_err(|source| LandError::Compose {
-            path: path.to_path_buf(),
-            source,
+        let content = compose_with(path, source, &parts, &meta, &depends).map_err(|source| {
+            LandError::Compose {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         if let Some(printed) = self.printed {
             printed
@@ -145,7 +198,6 @@ impl Landing {
                 })?;
             return Ok(path.to_path_buf());
         }
-        let sidecar = sidecar_path(path);
         fsx::write_atomic(&sidecar, &content).map_err(|source| LandError::Write {
             path: sidecar.clone(),
             source,
@@ -263,6 +315,58 @@ mod tests {
         assert_eq!(written, [sidecar_path(&file), sidecar_path(&dao)]);
         let sidecar = read(&sidecar_path(&dao)).unwrap();
         assert_eq!(sidecar.source_sha256, sha256_hex(b"package d\n"));
+        assert!(sidecar.depends.is_empty());
+        // The handler's sidecar needs the dao's.
+        let handler = read(&sidecar_path(&file)).unwrap();
+        assert_eq!(handler.depends, ["d.go.assistant"]);
+    }
+
+    #[test]
+    fn a_later_run_adds_to_the_fresh_sidecar_and_replaces_a_stale_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.go");
+        let job = expected(&file, None);
+        let run = |function: &str, label: &str| {
+            let mut landing = Landing::new([file.as_path()], meta(), None);
+            landing.land(&job, &[part(&file, "h", function)], label)
+        };
+        run("A", "go build").unwrap();
+        run("B", "no (go not on PATH)").unwrap();
+        let sidecar = read(&sidecar_path(&file)).unwrap();
+        assert_eq!(sidecar.functions, ["A", "B"]);
+        assert!(sidecar.code.contains("func A() {}") && sidecar.code.contains("func B() {}"));
+        assert_eq!(sidecar.verified.as_deref(), Some("no (go not on PATH)"));
+        // The same stub again: one answer, the new one.
+        run("A", "go build").unwrap();
+        assert_eq!(read(&sidecar_path(&file)).unwrap().functions, ["A", "B"]);
+
+        // Made from another text of the source: replaced.
+        let mut changed = expected(&file, None);
+        changed.target.source = "package h // edited\n".into();
+        let mut landing = Landing::new([file.as_path()], meta(), None);
+        landing
+            .land(&changed, &[part(&file, "h", "C")], "go build")
+            .unwrap();
+        assert_eq!(read(&sidecar_path(&file)).unwrap().functions, ["C"]);
+    }
+
+    #[test]
+    fn a_file_the_tool_did_not_write_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.go");
+        std::fs::write(sidecar_path(&file), "my own notes\n").unwrap();
+        let mut landing = Landing::new([file.as_path()], meta(), None);
+        let error = landing
+            .land(&expected(&file, None), &[part(&file, "h", "A")], "go build")
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("h.go.assistant: left alone"),
+            "{error}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(sidecar_path(&file)).unwrap(),
+            "my own notes\n"
+        );
     }
 
     #[test]

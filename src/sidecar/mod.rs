@@ -1,7 +1,8 @@
 //! Sidecar files: `FILE.assistant` beside `FILE`, holding checked code waiting to be merged.
 //!
 //! A sidecar is source code in the file's language: a header comment (generator and version, provider,
-//! model, time, the source's SHA-256 at generation time, the functions it implements) in `//` lines, a
+//! model, time, the source's SHA-256 at generation time, the functions it implements, the sidecars it
+//! must be merged with) in `//` lines, a
 //! blank line, then the code — Go: the package clause, the import block and the declarations; Rust:
 //! `use` items and the items, functions inside their `impl`/`trait`/`mod` blocks. This module owns
 //! that format, the names (`FILE.assistant`, `FILE.assistant.rejected`), keeping rejected answers, the
@@ -9,6 +10,7 @@
 //! are written (atomically) belongs to `crate::fsx`; merging a sidecar into its source to
 //! `crate::merge`.
 
+mod existing;
 mod landing;
 mod printed;
 
@@ -22,6 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::fsx;
 use crate::lang::{CheckedFile, Lang, MergeError};
 
+pub use existing::{is_foreign, is_ours};
 pub use landing::{LandError, Landing};
 pub use printed::Printed;
 
@@ -57,6 +60,9 @@ pub struct Sidecar {
     pub functions: Vec<String>,
     /// What verified the code (`go build`, `no (…)`); `None` for sidecars written before verification.
     pub verified: Option<String>,
+    /// The sidecars this one needs merged with it (a handler's, the dao's whose methods it calls), as
+    /// written: relative to this sidecar's folder.
+    pub depends: Vec<String>,
     /// Package clause, imports and declarations.
     pub code: String,
 }
@@ -109,6 +115,18 @@ pub fn compose(
     parts: &[CheckedFile],
     meta: &Meta,
 ) -> Result<String, SidecarError> {
+    compose_with(source_path, source, parts, meta, &[])
+}
+
+/// As [`compose`], for a sidecar that needs the sidecars `depends` (relative to its folder) merged
+/// with it.
+pub fn compose_with(
+    source_path: &Path,
+    source: &str,
+    parts: &[CheckedFile],
+    meta: &Meta,
+    depends: &[String],
+) -> Result<String, SidecarError> {
     let Some(lang) = Lang::of(source_path) else {
         return Err(SidecarError::UnknownLanguage(source_path.to_path_buf()));
     };
@@ -137,6 +155,9 @@ pub fn compose(
     ];
     if let Some(verified) = &meta.verified {
         header.push(format!("verified: {verified}"));
+    }
+    if !depends.is_empty() {
+        header.push(format!("depends: {}", depends.join(", ")));
     }
     let mut out = String::new();
     for line in header {
@@ -190,14 +211,8 @@ pub fn parse(text: &str) -> Result<Sidecar, SidecarError> {
             .map(|(_, v)| v.to_string())
     };
     let required = |key: &'static str| field(key).ok_or(SidecarError::MissingField(key));
-    Ok(Sidecar {
-        generator: required("generator")?,
-        provider: field("provider").unwrap_or_default(),
-        model: field("model").unwrap_or_default(),
-        time: field("time").unwrap_or_default(),
-        source_sha256: required("source-sha256")?,
-        verified: field("verified"),
-        functions: field("functions")
+    let list = |key: &'static str| {
+        field(key)
             .map(|list| {
                 list.split(',')
                     .map(str::trim)
@@ -205,11 +220,54 @@ pub fn parse(text: &str) -> Result<Sidecar, SidecarError> {
                     .map(String::from)
                     .collect()
             })
-            .unwrap_or_default(),
+            .unwrap_or_default()
+    };
+    Ok(Sidecar {
+        generator: required("generator")?,
+        provider: field("provider").unwrap_or_default(),
+        model: field("model").unwrap_or_default(),
+        time: field("time").unwrap_or_default(),
+        source_sha256: required("source-sha256")?,
+        verified: field("verified"),
+        functions: list("functions"),
+        depends: list("depends"),
         code: text[code_start..]
             .trim_start_matches(['\n', '\r'])
             .to_string(),
     })
+}
+
+/// The paths of the sidecars the sidecar at `path` depends on (its `depends` header), resolved
+/// against its folder with `..` folded away: `internal/handler/coupon.go.assistant` depending on
+/// `../dao/coupon.go.assistant` gives `internal/dao/coupon.go.assistant`.
+pub fn dependencies(path: &Path, sidecar: &Sidecar) -> Vec<PathBuf> {
+    let folder = path.parent().unwrap_or(Path::new(""));
+    sidecar
+        .depends
+        .iter()
+        .map(|relative| fsx::lexically_normal(&folder.join(relative)))
+        .collect()
+}
+
+/// `to` relative to the folder `from` (both relative to the same folder, or both absolute), with `/`
+/// between the parts: what a `depends` header holds.
+pub fn relative_path(from: &Path, to: &Path) -> String {
+    let from = fsx::lexically_normal(&fsx::absolute(from));
+    let to = fsx::lexically_normal(&fsx::absolute(to));
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ups = from.components().count() - common;
+    let parts: Vec<String> = std::iter::repeat_n("..".to_string(), ups)
+        .chain(
+            to.components()
+                .skip(common)
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        )
+        .collect();
+    parts.join("/")
 }
 
 /// Whether `source_path` has a sidecar made from exactly this source text that covers every stub.
@@ -335,6 +393,29 @@ mod tests {
             sidecar.code,
             "package p\n\nimport (\n\t\"context\"\n\t\"time\"\n)\n\nfunc (h *H) A(ctx context.Context) {}\n\nfunc (h *H) B(ctx context.Context) { _ = time.Now() }\n"
         );
+    }
+
+    #[test]
+    fn depends_round_trips_relative_to_the_sidecar() {
+        let handler = Path::new("store/internal/handler/coupon.go");
+        let dao = sidecar_path(Path::new("store/internal/dao/coupon.go"));
+        let relative = relative_path(handler.parent().unwrap(), &dao);
+        assert_eq!(relative, "../dao/coupon.go.assistant");
+        let text = compose_with(
+            handler,
+            "package handler\n",
+            &[part("package handler\n\nfunc A() {}\n", &["A"])],
+            &meta(),
+            &[relative],
+        )
+        .unwrap();
+        let sidecar = parse(&text).unwrap();
+        assert_eq!(sidecar.depends, ["../dao/coupon.go.assistant"]);
+        assert_eq!(dependencies(&sidecar_path(handler), &sidecar), [dao]);
+        assert!(parse(&compose(handler, "", &[], &meta()).unwrap())
+            .unwrap()
+            .depends
+            .is_empty());
     }
 
     #[test]

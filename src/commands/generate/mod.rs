@@ -58,6 +58,11 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
             !sidecar::is_fresh(&file.path, &file.source, &identities(file))
         })
     };
+    let files = if args.stdout {
+        files
+    } else {
+        leave_foreign_alone(files, global.quiet)
+    };
     let files = files.into_iter().map(Arc::new).collect();
     let jobs = plan::jobs(files, args.group_size as usize);
 
@@ -288,6 +293,27 @@ fn seconds(value: f64) -> Duration {
     Duration::try_from_secs_f64(value)
         .unwrap_or(Duration::MAX)
         .max(Duration::from_millis(1))
+}
+
+/// `files` but those whose `FILE.assistant` is a file the tool did not write: the user's, never asked
+/// for nor overwritten; each is named on stderr.
+fn leave_foreign_alone(files: Vec<ScannedFile>, quiet: bool) -> Vec<ScannedFile> {
+    files
+        .into_iter()
+        .filter(|file| {
+            let sidecar = sidecar::sidecar_path(&file.path);
+            let foreign = sidecar::is_foreign(&sidecar);
+            if foreign && !quiet {
+                eprintln!(
+                    "assistant: left alone {}: assistant did not write it (no `generator:` header); \
+                     move it away to generate for {}",
+                    sidecar.display(),
+                    file.path.display()
+                );
+            }
+            !foreign
+        })
+        .collect()
 }
 
 fn identities(file: &ScannedFile) -> Vec<String> {

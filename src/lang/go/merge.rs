@@ -1,11 +1,11 @@
 //! Merging Go declarations (a sidecar's code) into a Go source, rewriting only the spans that change.
 //!
-//! Rules: a declaration replaces the source's declaration with the same identity (its doc comment too
-//! when it brings one); a new one is appended at the end of the file; an interface type adds the methods
-//! the source's interface lacks, keeping the source's methods and comments; imports are united by name
-//! and path ([`super::imports`]: an import the source has is not imported again, a name given to two
-//! paths is refused; new ones go into the import group they fit, aliases kept, never into
-//! `import "C"`).
+//! Rules: a declaration replaces the source's declaration with the same identity, keeping the source's
+//! doc comment and directives (the addition's doc comment is used only where the source has none); a
+//! new one is appended at the end of the file; an interface type adds the methods the source's interface
+//! lacks, keeping the source's methods and comments; imports are united by name and path
+//! ([`super::imports`]: an import the source has is not imported again, a name given to two paths is
+//! refused; new ones go into the import group they fit, aliases kept, never into `import "C"`).
 //! Every other byte of the source stays as it was, line endings (LF or CRLF) and a BOM included. The
 //! result must parse, else nothing is returned but the reason.
 //!
@@ -24,6 +24,11 @@ use super::decls::{
 /// Merges the declarations of `addition` (a complete Go file: package clause, imports, declarations)
 /// into `source`.
 pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
+    merge_keeping(source, addition, &[])
+}
+
+/// As [`merge`], leaving the source's declarations whose identity is in `keep` as they are.
+pub fn merge_keeping(source: &str, addition: &str, keep: &[String]) -> Result<Merged, MergeError> {
     let MergeInput {
         bom,
         body,
@@ -41,6 +46,7 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
         eol,
         src: decls::list(body),
         add: decls::list(addition),
+        keep,
     };
     ctx.check_package()?;
     ctx.check_duplicates()?;
@@ -63,6 +69,8 @@ struct Context<'a> {
     eol: &'static str,
     src: GoFile,
     add: GoFile,
+    /// Identities whose source declarations are not replaced.
+    keep: &'a [String],
 }
 
 impl Context<'_> {
@@ -120,6 +128,7 @@ impl Context<'_> {
                             edits.push(edit);
                         }
                     }
+                    _ if decl.identities().iter().any(|i| self.keep.contains(i)) => {}
                     _ => {
                         if let Some(edit) = self.replacement(existing, decl) {
                             merged.replaced.extend(decl.identities());
@@ -169,13 +178,14 @@ impl Context<'_> {
             .any(|s| squeeze(&self.body[s.decl.clone()]) == wanted)
     }
 
-    /// Replaces `existing` by `decl`: doc comment included when `decl` brings one, else the source's
-    /// doc comment stays. `None` when the text is already the same.
+    /// Replaces `existing` by `decl`. The source's doc comment (swagger lines, `//go:` directives, the
+    /// spec the stub was written from) is the user's and stays; `decl`'s is used only where the source
+    /// had none. `None` when the text is already the same.
     fn replacement(&self, existing: &Decl, decl: &Decl) -> Option<Edit> {
-        let (range, text) = if decl.has_doc() {
-            (existing.span.clone(), self.lines(decl.span.clone()))
-        } else {
+        let (range, text) = if existing.has_doc() || !decl.has_doc() {
             (existing.decl.clone(), self.lines(decl.decl.clone()))
+        } else {
+            (existing.span.clone(), self.lines(decl.span.clone()))
         };
         (self.body[range.clone()] != text).then_some(Edit { range, text })
     }
@@ -525,7 +535,7 @@ func (h *couponHandler) Create(ctx context.Context) error {
 	return nil // keep   this   spacing
 }
 
-// Redeem redeems, for real.
+// Redeem redeems.
 func (h *couponHandler) Redeem(ctx context.Context) error {
 	_ = time.Now()
 	return ecode.X
@@ -567,6 +577,56 @@ func helper() {}
         assert!(merged
             .text
             .contains("// Redeem redeems.\nfunc (h *couponHandler) Redeem(ctx context.Context) error {\n\treturn nil\n}\n"));
+    }
+
+    #[test]
+    fn the_source_doc_and_directives_stay_and_the_answer_doc_fills_only_a_gap() {
+        let source = "package p
+
+// Redeem godoc
+// @Summary redeem a coupon
+// @Router /api/v1/coupon/redeem [post]
+//go:noinline
+func Redeem() error {
+	panic(\"implement me\")
+}
+
+func Bare() error {
+	panic(\"implement me\")
+}
+";
+        let addition = "package p
+
+// Redeem redeems the coupon.
+func Redeem() error {
+	return nil
+}
+
+// Bare does the bare minimum.
+func Bare() error {
+	return nil
+}
+";
+        let merged = merge(source, addition).unwrap();
+        assert_eq!(
+            merged.text,
+            "package p
+
+// Redeem godoc
+// @Summary redeem a coupon
+// @Router /api/v1/coupon/redeem [post]
+//go:noinline
+func Redeem() error {
+	return nil
+}
+
+// Bare does the bare minimum.
+func Bare() error {
+	return nil
+}
+"
+        );
+        assert_eq!(merged.replaced, ["Redeem", "Bare"]);
     }
 
     #[test]

@@ -89,8 +89,13 @@ impl Language for Go {
         check::check(blocks, expected)
     }
 
-    fn merge(&self, source: &str, addition: &str) -> Result<Merged, MergeError> {
-        merge::merge(source, addition)
+    fn merge_keeping(
+        &self,
+        source: &str,
+        addition: &str,
+        keep: &[String],
+    ) -> Result<Merged, MergeError> {
+        merge::merge_keeping(source, addition, keep)
     }
 
     fn formatter(&self, _source_path: &Path) -> Option<Command> {

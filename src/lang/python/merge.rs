@@ -1,7 +1,8 @@
 //! Merging Python code (a sidecar's, or one answer block into another) into a source, by identity.
 //!
 //! A function of the addition replaces the source's function with the same identity (`Class.method`
-//! or `function`): decorators, header and body, re-indented to where the source has it. A new function
+//! or `function`): header and body, re-indented to where the source has it; the source's decorators
+//! and docstring stay (the addition's are used only where the source has none). A new function
 //! goes at the end of its class, or of the module; a class the source lacks is appended whole at the
 //! end of the class or module that holds it. Imports the source lacks are added after its last
 //! module-level import ([`super::imports`]), `from __future__` ones first; other new module-level statements (constants) at the end.
@@ -17,6 +18,11 @@ use crate::lang::{MergeError, Merged};
 
 /// Merges `addition` into `source`.
 pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
+    merge_keeping(source, addition, &[])
+}
+
+/// As [`merge`], leaving the source's functions whose identity is in `keep` as they are.
+pub fn merge_keeping(source: &str, addition: &str, keep: &[String]) -> Result<Merged, MergeError> {
     let input = MergeInput::new(source, addition);
     if let Some(error) = syntax_error(&input.addition) {
         return Err(MergeError::AdditionSyntax(error));
@@ -35,6 +41,7 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
         theirs: &theirs,
         edits: Vec::new(),
         merged: Merged::default(),
+        keep,
     };
     merger.imports();
     for (index, def) in theirs.defs.iter().enumerate() {
@@ -79,6 +86,8 @@ struct Merger<'a> {
     theirs: &'a PyFile,
     edits: Vec<Edit>,
     merged: Merged,
+    /// Identities whose source functions are not replaced.
+    keep: &'a [String],
 }
 
 impl Merger<'_> {
@@ -115,8 +124,13 @@ impl Merger<'_> {
                 self.insert(def, container);
                 self.merged.added.push(def.identity.clone());
             }
+            [_] if self.keep.contains(&def.identity) => {}
             [existing] => {
-                let text = self.reindented(def, existing.indent(self.body));
+                let text = self.reindent(
+                    &self.keeping_source_doc(def, existing),
+                    def.indent(self.addition),
+                    existing.indent(self.body),
+                );
                 if self.body[existing.span.clone()] != text {
                     self.edits.push(Edit {
                         range: existing.span.clone(),
@@ -261,11 +275,57 @@ impl Merger<'_> {
         }
     }
 
+    /// The addition's definition `def` (LF line endings, its indentation) with the decorators and the
+    /// docstring of the source's `existing` in place of its own: those are the user's. The addition's
+    /// are used only where the source has none.
+    fn keeping_source_doc(&self, def: &Def, existing: &Def) -> String {
+        let start = def.span.start;
+        let theirs = &self.addition[def.span.clone()];
+        let their_indent = def.indent(self.addition);
+        let ours = |range: std::ops::Range<usize>| {
+            let text = self.body[range].replace("\r\n", "\n");
+            move_lines(&text, existing.indent(self.body), their_indent)
+        };
+        let mut edits = Vec::new();
+        if existing.span.start < existing.keyword {
+            edits.push(Edit {
+                range: 0..def.keyword - start,
+                text: ours(existing.span.start..existing.keyword),
+            });
+        }
+        if let Some(docstring) = existing.docstring.clone() {
+            match &def.docstring {
+                Some(range) => edits.push(Edit {
+                    range: range.start - start..range.end - start,
+                    text: ours(docstring),
+                }),
+                None => {
+                    let body_line = line_start(self.addition, def.body.start);
+                    let body_indent = &self.addition[body_line..def.body.start];
+                    // A body on the header's line (`def f(): return 1`) has no place for one.
+                    if body_indent.trim().is_empty() {
+                        let text = format!("{}\n{body_indent}", ours(docstring));
+                        edits.push(Edit::insert(def.body.start - start, text));
+                    }
+                }
+            }
+        }
+        apply(theirs, edits)
+    }
+
     /// The addition's definition, its lines moved from its indentation to `indent`, in the source's
     /// line endings; the first line without indentation.
     fn reindented(&self, def: &Def, indent: &str) -> String {
-        let from = def.indent(self.addition);
-        let text = &self.addition[def.span.clone()];
+        self.reindent(
+            &self.addition[def.span.clone()],
+            def.indent(self.addition),
+            indent,
+        )
+    }
+
+    /// `text` (LF line endings), its lines after the first moved from indentation `from` to `indent`,
+    /// in the source's line endings.
+    fn reindent(&self, text: &str, from: &str, indent: &str) -> String {
         let lines: Vec<String> = text
             .split('\n')
             .enumerate()
@@ -278,6 +338,20 @@ impl Merger<'_> {
             .collect();
         lines.join(self.eol)
     }
+}
+
+/// `text` with its lines after the first moved from indentation `from` to `to` (lines that do not
+/// start with `from` as they are).
+fn move_lines(text: &str, from: &str, to: &str) -> String {
+    let lines: Vec<String> = text
+        .split('\n')
+        .enumerate()
+        .map(|(i, line)| match line.strip_prefix(from) {
+            Some(rest) if i > 0 => format!("{to}{rest}"),
+            _ => line.to_string(),
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// The indentation of a class's members.
@@ -323,6 +397,20 @@ mod tests {
                 )
                 .replace("    raise NotImplementedError\n", "    return os.sep\n")
         );
+    }
+
+    #[test]
+    fn the_source_docstring_and_decorators_stay_and_the_answer_docstring_fills_only_a_gap() {
+        let source = "class S:\n    @route(\"/redeem\")\n    @cached(\n        ttl=5,\n    )\n    def redeem(self, code):\n        \"\"\"Redeems `code`.\n\n        Raises KeyError when unknown.\n        \"\"\"\n        raise NotImplementedError\n\n    def bare(self):\n        raise NotImplementedError\n\n    def plain(self):\n        \"\"\"Plain, the user's.\"\"\"\n        raise NotImplementedError\n";
+        let addition = "class S:\n    @route(\"/x\")\n    def redeem(self, code):\n        \"\"\"Redeem.\"\"\"\n        return self.codes.pop(code)\n\n    def bare(self):\n        \"\"\"Bare, the answer's.\"\"\"\n        return 1\n\n    def plain(self):\n        return 2\n";
+        let merged = merge(source, addition).unwrap();
+        assert_eq!(
+            merged.text,
+            "class S:\n    @route(\"/redeem\")\n    @cached(\n        ttl=5,\n    )\n    def redeem(self, code):\n        \"\"\"Redeems `code`.\n\n        Raises KeyError when unknown.\n        \"\"\"\n        return self.codes.pop(code)\n\n    def bare(self):\n        \"\"\"Bare, the answer's.\"\"\"\n        return 1\n\n    def plain(self):\n        \"\"\"Plain, the user's.\"\"\"\n        return 2\n"
+        );
+        let crlf = merge(&source.replace('\n', "\r\n"), addition).unwrap();
+        assert_eq!(crlf.text, merged.text.replace('\n', "\r\n"));
+        assert_eq!(merge(&merged.text, addition).unwrap().text, merged.text);
     }
 
     #[test]

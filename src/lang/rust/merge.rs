@@ -1,8 +1,8 @@
 //! Merging Rust items (a sidecar's code) into a Rust source, rewriting only the spans that change.
 //!
 //! Rules: a function replaces the source's function with the same identity — the same name in the same
-//! `impl` (self type + trait), `trait` or inline `mod` — with its doc comment and attributes when it
-//! brings them, else below the source's; other named items (`struct`, `const`, …) likewise. An item
+//! `impl` (self type + trait), `trait` or inline `mod` — below the source's doc comment and attributes,
+//! which stay (the addition's are used only where the source has none); other named items (`struct`, `const`, …) likewise. An item
 //! the source lacks goes at the end of the block it belongs in (an `impl Store` gains a method), or with
 //! its whole block at the end of the nearest block the source has. Items whose tokens equal the source's
 //! are left alone, so code echoed back reformatted changes nothing. `use` items are united: only the
@@ -24,6 +24,11 @@ use super::{indentation_at, Segment};
 /// Merges the items of `addition` (Rust code: `use` items and items, functions inside their `impl`,
 /// `trait` or `mod` blocks) into `source`.
 pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
+    merge_keeping(source, addition, &[])
+}
+
+/// As [`merge`], leaving the source's items whose identity is in `keep` as they are.
+pub fn merge_keeping(source: &str, addition: &str, keep: &[String]) -> Result<Merged, MergeError> {
     let MergeInput {
         bom,
         body,
@@ -40,6 +45,7 @@ pub fn merge(source: &str, addition: &str) -> Result<Merged, MergeError> {
         eol,
         src,
         add,
+        keep,
     };
     let mut merged = Merged::default();
     let mut edits = ctx.use_edits(&mut merged);
@@ -69,6 +75,8 @@ struct Context<'a> {
     eol: &'static str,
     src: RustFile,
     add: RustFile,
+    /// Identities whose source items are not replaced.
+    keep: &'a [String],
 }
 
 impl Context<'_> {
@@ -115,6 +123,7 @@ impl Context<'_> {
                             edits.push(self.insert_into(&item.scope, item));
                             merged.added.push(identity);
                         }
+                        [_] if self.keep.contains(&identity) => {}
                         [existing] => {
                             if let Some(edit) = self.replacement(existing, item) {
                                 edits.push(edit);
@@ -171,10 +180,11 @@ impl Context<'_> {
         }
     }
 
-    /// Replaces `existing` by `item`: attributes and doc comment included when `item` brings any, else
-    /// the source's stay. `None` when the tokens are already the same.
+    /// Replaces `existing` by `item`. The source's `///` doc comment and `#[…]` attributes are the
+    /// user's and stay; `item`'s are used only where the source had none. `None` when the tokens are
+    /// already the same.
     fn replacement(&self, existing: &Item, item: &Item) -> Option<Edit> {
-        let (range, from, same) = if item.has_attrs {
+        let (range, from, same) = if item.has_attrs && !existing.has_attrs {
             (
                 existing.span.clone(),
                 item.span.clone(),
@@ -488,7 +498,7 @@ pub struct Store {
 }
 
 impl Repo for Store {
-    /// Gets one, for real.
+    /// Gets one.
     fn get(&self, user_id: u64) -> Option<String> {
         self.users.get(&user_id).cloned()
     }
@@ -536,6 +546,18 @@ const LIMIT: usize = 10;
         assert_eq!(twice.text, once);
         assert!(twice.changed().is_empty(), "{twice:?}");
         assert!(twice.imports_added.is_empty());
+    }
+
+    #[test]
+    fn the_source_doc_and_attributes_stay_and_the_answer_doc_fills_only_a_gap() {
+        let source = "impl S {\n    /// Deactivates the user; false when unknown.\n    #[must_use]\n    #[inline(never)]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        todo!()\n    }\n\n    pub fn bare(&self) -> u8 {\n        todo!()\n    }\n}\n";
+        let addition = "impl S {\n    /// Deactivates.\n    #[inline]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        self.users.remove(&id).is_some()\n    }\n\n    /// Bare.\n    pub fn bare(&self) -> u8 {\n        1\n    }\n}\n";
+        let merged = merge(source, addition).unwrap();
+        assert_eq!(
+            merged.text,
+            "impl S {\n    /// Deactivates the user; false when unknown.\n    #[must_use]\n    #[inline(never)]\n    pub fn deactivate(&mut self, id: u64) -> bool {\n        self.users.remove(&id).is_some()\n    }\n\n    /// Bare.\n    pub fn bare(&self) -> u8 {\n        1\n    }\n}\n"
+        );
+        assert_eq!(merged.replaced, ["S::deactivate", "S::bare"]);
     }
 
     #[test]

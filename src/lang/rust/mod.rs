@@ -90,8 +90,13 @@ impl Language for Rust {
         check::check(blocks, expected)
     }
 
-    fn merge(&self, source: &str, addition: &str) -> Result<Merged, MergeError> {
-        merge::merge(source, addition)
+    fn merge_keeping(
+        &self,
+        source: &str,
+        addition: &str,
+        keep: &[String],
+    ) -> Result<Merged, MergeError> {
+        merge::merge_keeping(source, addition, keep)
     }
 
     fn formatter(&self, source_path: &Path) -> Option<Command> {
