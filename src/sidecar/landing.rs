@@ -138,7 +138,7 @@ impl Landing {
             return Ok(path.to_path_buf());
         }
         let sidecar = sidecar_path(path);
-        fsx::write_atomic(&sidecar, &content).map_err(|source| LandError::Write {
+        fsx::write_atomic_like(&sidecar, &content, path).map_err(|source| LandError::Write {
             path: sidecar.clone(),
             source,
         })?;

@@ -11,6 +11,7 @@ mod check;
 pub mod decls;
 pub mod merge;
 pub mod outline;
+mod reads;
 mod regions;
 mod sponge;
 mod stubs;

@@ -45,6 +45,12 @@ pub(super) fn check(blocks: Vec<Block>, expected: &Expected) -> Result<Vec<Check
     let source = items::list(&target.source).unwrap_or_default();
     if let Some(code) = &code {
         check_stubs(code, &listed, &source, expected, &mut problems);
+        problems.extend(super::reads::new_reads(code, &target.source).into_iter().map(
+            |what| Problem::ReadsAtCompileTime {
+                file: file.clone(),
+                what,
+            },
+        ));
     }
     match code {
         Some(code) if problems.is_empty() => Ok(vec![CheckedFile {

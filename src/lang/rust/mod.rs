@@ -16,6 +16,7 @@ mod format;
 pub mod items;
 pub mod merge;
 pub mod outline;
+mod reads;
 pub mod stubs;
 mod toolchain;
 mod uses;
