@@ -92,6 +92,11 @@ pub fn write_atomic_like(path: &Path, content: &str, like: &Path) -> io::Result<
     stage_with(path, content, Some(mode_like(like)))?.commit()
 }
 
+/// Writes `content` to `path` atomically, readable by its owner alone (0600 on Unix).
+pub fn write_private(path: &Path, content: &str) -> io::Result<()> {
+    stage_with(path, content, Some(0o600))?.commit()
+}
+
 /// The permission bits for a file derived from `like` (see [`write_atomic_like`]).
 fn mode_like(like: &Path) -> u32 {
     #[cfg(unix)]

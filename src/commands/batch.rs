@@ -44,10 +44,13 @@ pub fn submit(
     skipped: usize,
     global: &GlobalArgs,
 ) -> Result<Outcome> {
-    let base_url = config
-        .base_url
-        .clone()
-        .unwrap_or_else(|| defaults::of(config.kind).base_url.to_string());
+    // Credentials in the URL count as a key: the state keeps the URL without them.
+    let base_url = crate::redact::without_userinfo(
+        &config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| defaults::of(config.kind).base_url.to_string()),
+    );
     let provider = build_batch(config).map_err(|e| UsageError(e.to_string()))?;
     let named = args.paths.all();
     let (root, why) = match named.as_slice() {
@@ -397,7 +400,12 @@ fn endpoint(state: &State, api_key: Option<String>) -> Result<ProviderConfig, Us
         return Err(UsageError(defaults::missing_key_message(kind)));
     }
     let mut config = ProviderConfig::new(kind);
-    config.base_url = Some(state.base_url.clone());
+    // The URL's credentials, left out of the state, come again from the environment.
+    let given = std::env::var("ASSISTANT_BASE_URL").ok();
+    config.base_url = Some(crate::redact::with_userinfo_from(
+        &state.base_url,
+        given.as_deref(),
+    ));
     config.model = Some(state.model.clone());
     config.api_key = key;
     Ok(config)
