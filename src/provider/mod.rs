@@ -472,14 +472,27 @@ impl Secret {
         text
     }
 
-    /// An answer with every secret cut out of its text and reasoning.
+    /// An answer with every secret cut out of its text and reasoning. Only secrets of
+    /// [`Secret::MIN_IN_CODE`] characters or more: a placeholder key (`k`, `EMPTY`, `ollama`) is no
+    /// secret, and cutting it out of code would break the code.
     fn scrub_answer(&self, answer: Answer) -> Answer {
+        let scrub = |text: &str| {
+            let mut text = text.to_string();
+            for secret in self.key.iter().chain(&self.also) {
+                if secret.chars().count() >= Self::MIN_IN_CODE && text.contains(secret.as_str()) {
+                    text = text.replace(secret.as_str(), "[redacted]");
+                }
+            }
+            text
+        };
         Answer {
-            text: self.scrub(&answer.text),
-            reasoning: self.scrub(&answer.reasoning),
+            text: scrub(&answer.text),
+            reasoning: scrub(&answer.reasoning),
             ..answer
         }
     }
+
+    const MIN_IN_CODE: usize = 8;
 }
 
 impl fmt::Debug for Secret {
@@ -524,6 +537,11 @@ mod tests {
             !format!("{scrubbed:?}").contains("sk-abc123"),
             "{scrubbed:?}"
         );
+        let placeholder = Secret::new(Some("k".into())).scrub_answer(Answer {
+            text: "let k = make();".into(),
+            ..Answer::default()
+        });
+        assert_eq!(placeholder.text, "let k = make();");
         assert!(!format!("{key:?}").contains("sk-abc123"));
         let mut config = ProviderConfig::new(ProviderKind::DeepSeek);
         config.api_key = Some("sk-abc123".into());
