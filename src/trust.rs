@@ -2,10 +2,15 @@
 //! `safe.directory` and `direnv allow`: `assistant trust [PATH]` records the file's canonical path and
 //! the SHA-256 of its bytes; a changed file is no longer trusted until it is allowed again.
 //!
+//! Batch state files (`.assistant/batches/`) live in the project too, and name the URL the `batch`
+//! commands send the key to: a URL other than the type's default is used only for a batch this user
+//! submitted there ([`remember_batch`]), or when the user names it again.
+//!
 //! Everything here lives in the user's own config folder ([`user_config_dir`]):
-//! `config.toml` (the user's own settings, the lowest layer of configuration, always trusted) and
-//! `trusted` (one `SHA256  PATH` line per allowed file, the format of `sha256sum`). Both are the
-//! user's, never a project's: a cloned repository cannot write them.
+//! `config.toml` (the user's own settings, the lowest layer of configuration, always trusted),
+//! `trusted` (one `SHA256  PATH` line per allowed file, the format of `sha256sum`) and `batches` (one
+//! `ID  URL` line per batch submitted to a URL of the user's choosing). All are the user's, never a
+//! project's: a cloned repository cannot write them.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -43,6 +48,11 @@ fn store() -> Option<PathBuf> {
     user_config_dir().map(|dir| dir.join("trusted"))
 }
 
+/// Where the batches submitted to a URL of the user's choosing are listed.
+fn batch_store() -> Option<PathBuf> {
+    user_config_dir().map(|dir| dir.join("batches"))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
     #[error("{}: cannot read: {source}", path.display())]
@@ -72,12 +82,82 @@ pub fn allow(file: &Path) -> Result<(PathBuf, String, PathBuf), TrustError> {
         .map(|(hash, path)| line(&hash, &path))
         .collect();
     lines.push(line(&hash, &canonical));
-    if let Some(folder) = store.parent() {
-        fsx::create_private_dir(folder).map_err(write_error)?;
-    }
-    // The list says which projects the user works on: theirs alone to read.
-    fsx::write_private(&store, &lines.join("")).map_err(write_error)?;
+    write_store(&store, &lines).map_err(write_error)?;
     Ok((canonical, hash, store))
+}
+
+/// Records that the user submitted the batches `ids` (a state is named after the first) to `base_url`
+/// (without credentials), so the `batch` commands may send the key there again. The type's default
+/// URL needs no record.
+pub fn remember_batch(
+    kind: ProviderKind,
+    ids: &[String],
+    base_url: &str,
+) -> Result<(), TrustError> {
+    let url = crate::redact::without_userinfo(base_url);
+    if url.trim_end_matches('/') == defaults::of(kind).base_url.trim_end_matches('/') {
+        return Ok(());
+    }
+    let store = batch_store().ok_or(TrustError::NoConfigFolder)?;
+    let mut lines: Vec<String> = std::fs::read_to_string(&store)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| {
+            line.split_once("  ")
+                .is_some_and(|(known, _)| !ids.iter().any(|id| id == known))
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    lines.extend(ids.iter().map(|id| format!("{id}  {url}\n")));
+    write_store(&store, &lines).map_err(|source| TrustError::Write {
+        path: store.clone(),
+        source,
+    })
+}
+
+/// Refuses to send the key to the URL a batch state names, unless it is the type's default, this
+/// user submitted batch `id` there, or the user names it again (`ASSISTANT_BASE_URL`, their own
+/// `config.toml`): a repository could ship a state file.
+pub fn check_batch_endpoint(kind: ProviderKind, id: &str, base_url: &str) -> Result<(), String> {
+    let url = crate::redact::without_userinfo(base_url);
+    let same = |other: &str| {
+        crate::redact::without_userinfo(other.trim()).trim_end_matches('/')
+            == url.trim_end_matches('/')
+    };
+    let remembered = || {
+        batch_store()
+            .and_then(|store| std::fs::read_to_string(store).ok())
+            .is_some_and(|text| {
+                text.lines()
+                    .filter_map(|line| line.split_once("  "))
+                    .any(|(known, known_url)| known == id && same(known_url))
+            })
+    };
+    let named_again = || {
+        std::env::var("ASSISTANT_BASE_URL").is_ok_and(|env| same(&env))
+            || crate::config::user()
+                .ok()
+                .flatten()
+                .and_then(|(_, config)| config.base_url)
+                .is_some_and(|user| same(&user))
+    };
+    if same(defaults::of(kind).base_url) || remembered() || named_again() {
+        return Ok(());
+    }
+    Err(format!(
+        "batch {id} was submitted to {url}, which you did not submit to from this account (its state \
+         file may have come with the project); nothing was sent. If that endpoint is yours, set \
+         ASSISTANT_BASE_URL={url}"
+    ))
+}
+
+/// Replaces a store with `lines`, private to the user, in a private folder.
+fn write_store(store: &Path, lines: &[String]) -> io::Result<()> {
+    if let Some(folder) = store.parent() {
+        fsx::create_private_dir(folder)?;
+    }
+    // The lists say which projects the user works on: theirs alone to read.
+    fsx::write_private(store, &lines.concat())
 }
 
 /// Whether the user allowed `file` with exactly the bytes `content`.

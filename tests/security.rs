@@ -629,3 +629,42 @@ fn sidecars_rejected_answers_and_backups_are_no_wider_than_their_source() {
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert_eq!(mode(&sandbox.root().join("b.go.assistant")), 0o644);
 }
+
+#[test]
+fn a_batch_state_that_came_with_the_project_cannot_send_the_key_elsewhere() {
+    let sandbox = Sandbox::new();
+    sandbox.write("go.mod", "module example.com/a\n\ngo 1.19\n");
+    let server = fake_batch::FakeBatch::start(fake_batch::Plan::new(|_, _| ANSWER.to_string()));
+    let submitted = run(sandbox
+        .assistant(&["generate", "--batch", "--type", "openai", "--verify", "off"])
+        .args(["--api-key", KEY, "--base-url", &server.base_url()]));
+    assert_eq!(submitted.code, Some(0), "{}", submitted.stderr);
+    let sent = server.requests().len();
+
+    // Another user (another config folder) finds the state in the project, as in a clone.
+    let other = TempDir::new().unwrap();
+    let refused = run(sandbox
+        .assistant(&["batch", "status", "--api-key", KEY])
+        .env("XDG_CONFIG_HOME", other.path()));
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&server.base_url()),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        server.requests().len(),
+        sent,
+        "the key went to the state's server"
+    );
+
+    // Named again by that user, it is theirs.
+    let named = run(sandbox
+        .assistant(&["batch", "status", "--api-key", KEY])
+        .env("XDG_CONFIG_HOME", other.path())
+        .env("ASSISTANT_BASE_URL", server.base_url()));
+    assert_eq!(named.code, Some(0), "{}", named.stderr);
+    // The user who submitted needs nothing more.
+    let own = run(&mut sandbox.assistant(&["batch", "status", "--api-key", KEY]));
+    assert_eq!(own.code, Some(0), "{}", own.stderr);
+}

@@ -51,6 +51,7 @@ pub fn submit(
             .clone()
             .unwrap_or_else(|| defaults::of(config.kind).base_url.to_string()),
     );
+    let kind = config.kind;
     let provider = build_batch(config).map_err(|e| UsageError(e.to_string()))?;
     let named = args.paths.all();
     let (root, why) = match named.as_slice() {
@@ -67,6 +68,7 @@ pub fn submit(
         }
         return Ok(Outcome::Success);
     }
+    let submitted_to = base_url.clone();
     let settings = Settings {
         base_url,
         markers: args.markers.clone(),
@@ -76,6 +78,9 @@ pub fn submit(
     };
     let runtime = runtime()?;
     let receipt = runtime.block_on(submit::submit(provider.as_ref(), jobs, &root, settings))?;
+    if let Err(error) = crate::trust::remember_batch(kind, &receipt.ids, &submitted_to) {
+        eprintln!("assistant: warning: {error}: `batch` commands will need ASSISTANT_BASE_URL");
+    }
     match args.format {
         GenerateFormat::Json => println!(
             "{}",
@@ -399,6 +404,7 @@ fn endpoint(state: &State, api_key: Option<String>) -> Result<ProviderConfig, Us
     if key.is_none() && defaults::of(kind).needs_key {
         return Err(UsageError(defaults::missing_key_message(kind)));
     }
+    crate::trust::check_batch_endpoint(kind, &state.id, &state.base_url).map_err(UsageError)?;
     let mut config = ProviderConfig::new(kind);
     // The URL's credentials, left out of the state, come again from the environment.
     let given = std::env::var("ASSISTANT_BASE_URL").ok();
