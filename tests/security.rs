@@ -452,10 +452,17 @@ fn credentials_in_a_url_appear_in_no_output() {
         shown.stdout
     );
     assert_nowhere(&shown, PASSWORD, "--show-config");
-    for format in ["text", "json"] {
+    // Refused by the server, and not even reached (the transport's error names the URL).
+    let nobody = with_userinfo("http://127.0.0.1:1/v1");
+    for (format, url) in [
+        ("text", &url),
+        ("json", &url),
+        ("text", &nobody),
+        ("json", &nobody),
+    ] {
         let failed = run(sandbox
             .deepseek(&["-vv", "--format", format, "--base-url"])
-            .arg(&url));
+            .arg(url));
         assert_eq!(failed.code, Some(1), "{}", failed.stderr);
         assert_nowhere(&failed, PASSWORD, format);
     }

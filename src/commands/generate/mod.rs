@@ -139,9 +139,6 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         ),
         GenerateFormat::Json => Reporter::json(),
     });
-    for file in &fresh {
-        reporter.skipped(&file.path);
-    }
     let mut config = provider_config(args, kind, api_key);
     config.trace = global.verbose >= 2;
     let host = crate::redact::host(
@@ -155,6 +152,9 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     // Where the prompts (the code) and the key go, said once before the first request.
     if args.format == GenerateFormat::Text && !global.quiet && !prepared.is_empty() {
         eprintln!("asking {host}, model {}", provider.model());
+    }
+    for file in &fresh {
+        reporter.skipped(&file.path);
     }
     if global.verbose > 0 {
         eprintln!(
