@@ -168,17 +168,28 @@ pub fn apply_to_generate(
     if let (true, Some(seconds)) = (unset("verify_timeout"), file.verify_timeout) {
         args.verify_timeout = seconds;
     }
-    // A key from a file comes after the environment's (the flag is `--api-key`'s value itself).
-    if let (true, Some(key)) = (unset("api_key"), &file.api_key) {
-        let kind = args.endpoint.kind.as_deref();
-        let in_env = kind
-            .and_then(|k| k.parse::<crate::provider::ProviderKind>().ok())
-            .and_then(|k| crate::provider::defaults::resolve_api_key(k, None));
-        if in_env.is_none() {
-            args.endpoint.api_key = Some(key.clone());
-        }
-    }
     Ok(())
+}
+
+/// Takes the key from the first of `files` (highest precedence first) that has one, when neither
+/// `--api-key` nor the environment gives one for the type. Call after every file was applied: the type
+/// the environment is asked about may come from any of them.
+pub fn apply_key(args: &mut GenerateArgs, matches: &ArgMatches, files: &[&FileConfig]) {
+    if matches.value_source("api_key") == Some(ValueSource::CommandLine) {
+        return;
+    }
+    let Some(key) = files.iter().find_map(|f| f.api_key.as_ref()) else {
+        return;
+    };
+    let in_env = args
+        .endpoint
+        .kind
+        .as_deref()
+        .and_then(|k| k.parse::<crate::provider::ProviderKind>().ok())
+        .and_then(|k| crate::provider::defaults::resolve_api_key(k, None));
+    if in_env.is_none() {
+        args.endpoint.api_key = Some(key.clone());
+    }
 }
 
 /// `scan` takes only the markers from the file.

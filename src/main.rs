@@ -104,5 +104,14 @@ fn apply_config_files(
             _ => {}
         }
     }
+    if let Command::Generate(args) = &mut cli.command {
+        let files: Vec<_> = applied
+            .project
+            .iter()
+            .chain(&applied.user)
+            .map(|(_, f)| f)
+            .collect();
+        config::apply_key(args, sub, &files);
+    }
     Ok(applied)
 }

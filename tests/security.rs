@@ -675,3 +675,33 @@ fn a_batch_state_that_came_with_the_project_cannot_send_the_key_elsewhere() {
     let own = run(&mut sandbox.assistant(&["batch", "status", "--api-key", KEY]));
     assert_eq!(own.code, Some(0), "{}", own.stderr);
 }
+
+#[test]
+fn a_key_in_the_users_own_file_comes_after_the_environment() {
+    let sandbox = Sandbox::new();
+    let server = answering();
+    let own = "sk-USERFILE-key-0x0WN";
+    sandbox.write(".assistant.toml", "type = \"deepseek\"\n");
+    fs::create_dir_all(sandbox.config_dir()).unwrap();
+    fs::write(
+        sandbox.config_dir().join("config.toml"),
+        format!(
+            "api_key = \"{own}\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    let with_env = run(&mut sandbox.generate(&[]));
+    assert_eq!(with_env.code, Some(0), "{}", with_env.stderr);
+    assert!(!with_env.stderr.contains("warning"), "{}", with_env.stderr);
+    let without_env = run(sandbox
+        .assistant(&["generate", "--verify", "off", "--force"])
+        .env_remove("DEEPSEEK_API_KEY"));
+    assert_eq!(without_env.code, Some(0), "{}", without_env.stderr);
+    let keys: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("authorization").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(keys, [format!("Bearer {KEY}"), format!("Bearer {own}")]);
+}
