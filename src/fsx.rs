@@ -97,6 +97,22 @@ pub fn write_private(path: &Path, content: &str) -> io::Result<()> {
     stage_with(path, content, Some(0o600))?.commit()
 }
 
+/// Appends `content` to `path` in one write, creating it (and its folders) private to the user: 0600 in
+/// 0700 folders on Unix. Concurrent appends of a short line do not interleave or lose each other.
+pub fn append_private(path: &Path, content: &str) -> io::Result<()> {
+    if let Some(folder) = path.parent() {
+        create_private_dir(folder)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(content.as_bytes())
+}
+
 /// The permission bits for a file derived from `like` (see [`write_atomic_like`]).
 fn mode_like(like: &Path) -> u32 {
     #[cfg(unix)]

@@ -88,7 +88,7 @@ pub fn allow(file: &Path) -> Result<(PathBuf, String, PathBuf), TrustError> {
 
 /// Records that the user submitted the batches `ids` (a state is named after the first) to `base_url`
 /// (without credentials), so the `batch` commands may send the key there again. The type's default
-/// URL needs no record.
+/// URL needs no record. Appended, one short write: runs submitting at once lose none of each other's.
 pub fn remember_batch(
     kind: ProviderKind,
     ids: &[String],
@@ -99,17 +99,8 @@ pub fn remember_batch(
         return Ok(());
     }
     let store = batch_store().ok_or(TrustError::NoConfigFolder)?;
-    let mut lines: Vec<String> = std::fs::read_to_string(&store)
-        .unwrap_or_default()
-        .lines()
-        .filter(|line| {
-            line.split_once("  ")
-                .is_some_and(|(known, _)| !ids.iter().any(|id| id == known))
-        })
-        .map(|line| format!("{line}\n"))
-        .collect();
-    lines.extend(ids.iter().map(|id| format!("{id}  {url}\n")));
-    write_store(&store, &lines).map_err(|source| TrustError::Write {
+    let lines: String = ids.iter().map(|id| format!("{id}  {url}\n")).collect();
+    fsx::append_private(&store, &lines).map_err(|source| TrustError::Write {
         path: store.clone(),
         source,
     })
