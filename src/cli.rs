@@ -51,6 +51,8 @@ pub enum Command {
     Generate(Box<GenerateArgs>),
     /// List the models an endpoint offers.
     Models(ModelsArgs),
+    /// Allow a project's .assistant.toml to choose the endpoint your key is sent to.
+    Trust(TrustArgs),
     /// Apply FILE.assistant sidecars to their sources.
     Merge(MergeArgs),
     /// Remove FILE.assistant sidecars and rejected answers.
@@ -122,6 +124,13 @@ pub struct EndpointArgs {
     pub base_url: Option<String>,
     #[arg(long, value_name = "KEY", hide_env_values = true, help = defaults::api_key_help())]
     pub api_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The .assistant.toml (or its folder) to allow as it is now (default: the one `generate` would use).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,12 @@
 //! `.assistant.toml`: a project's defaults for `generate` (and `scan`'s markers), found by walking up from
-//! the working folder. Precedence is flags > environment > file > built-in defaults: a value from the file
-//! only fills a setting that neither a flag nor an environment variable set — which clap's value sources
-//! tell. The file is never needed; unknown keys are an error naming the key and the file, so a typo does
-//! not silently do nothing.
+//! the working folder; and the user's own `config.toml` (same keys, in the user's config folder, see
+//! `crate::trust::user_config_file`). Precedence is flags > environment > project file > user file >
+//! built-in defaults: a value from a file only fills a setting that neither a flag nor an environment
+//! variable set — which clap's value sources tell. No file is ever needed; unknown keys are an error
+//! naming the key and the file, so a typo does not silently do nothing.
+//!
+//! A project file may come with a repository just cloned: where it sends the key is `crate::trust`'s
+//! to allow.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +25,8 @@ pub struct FileConfig {
     pub kind: Option<String>,
     pub model: Option<String>,
     pub base_url: Option<String>,
+    /// Belongs in the environment or the user's file; a project file holding one gets a warning.
+    pub api_key: Option<String>,
     pub concurrency: Option<u32>,
     pub markers: Option<Vec<String>>,
     pub lang: Option<String>,
@@ -46,26 +52,44 @@ pub enum ConfigError {
 /// The nearest `.assistant.toml` at or above `start`, parsed. `prompts` is made relative to the file's
 /// folder, where its author meant it.
 pub fn find(start: &Path) -> Result<Option<(PathBuf, FileConfig)>, ConfigError> {
-    let start = crate::fsx::absolute(start);
-    let Some(path) = start
+    let Some(path) = nearest(start) else {
+        return Ok(None);
+    };
+    let config = load(&path)?;
+    Ok(Some((path, config)))
+}
+
+/// The nearest `.assistant.toml` at or above `start`.
+pub fn nearest(start: &Path) -> Option<PathBuf> {
+    crate::fsx::absolute(start)
         .ancestors()
         .map(|dir| dir.join(FILE_NAME))
         .find(|candidate| candidate.is_file())
-    else {
+}
+
+/// The user's own `config.toml`, parsed, when there is one.
+pub fn user() -> Result<Option<(PathBuf, FileConfig)>, ConfigError> {
+    let Some(path) = crate::trust::user_config_file().filter(|p| p.is_file()) else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-        path: path.clone(),
+    let config = load(&path)?;
+    Ok(Some((path, config)))
+}
+
+/// The config file at `path`, parsed; `prompts` made relative to its folder.
+pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
         source,
     })?;
     let mut config: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
-        path: path.clone(),
+        path: path.to_path_buf(),
         message: e.message().to_string(),
     })?;
     if let (Some(prompts), Some(folder)) = (&config.prompts, path.parent()) {
         config.prompts = Some(folder.join(prompts));
     }
-    Ok(Some((path, config)))
+    Ok(config)
 }
 
 /// Whether the user set `id` by flag or environment (the file must not override either).
@@ -76,7 +100,8 @@ fn set_by_user(matches: &ArgMatches, id: &str) -> bool {
     )
 }
 
-/// Fills `args` from the file where the user said nothing.
+/// Fills `args` from the file where the user said nothing. Applied to the user's file first and the
+/// project's then, the project's values win over the user's file and lose to flags and environment.
 pub fn apply_to_generate(
     args: &mut GenerateArgs,
     matches: &ArgMatches,
@@ -84,14 +109,14 @@ pub fn apply_to_generate(
     path: &Path,
 ) -> Result<(), ConfigError> {
     let unset = |id: &str| !set_by_user(matches, id);
-    if unset("kind") {
-        args.endpoint.kind = args.endpoint.kind.take().or(file.kind.clone());
+    if let (true, Some(value)) = (unset("kind"), &file.kind) {
+        args.endpoint.kind = Some(value.clone());
     }
-    if unset("model") {
-        args.model = args.model.take().or(file.model.clone());
+    if let (true, Some(value)) = (unset("model"), &file.model) {
+        args.model = Some(value.clone());
     }
-    if unset("base_url") {
-        args.endpoint.base_url = args.endpoint.base_url.take().or(file.base_url.clone());
+    if let (true, Some(value)) = (unset("base_url"), &file.base_url) {
+        args.endpoint.base_url = Some(value.clone());
     }
     if let (true, Some(n)) = (unset("concurrency"), file.concurrency) {
         if n == 0 {
@@ -115,8 +140,8 @@ pub fn apply_to_generate(
             }
         };
     }
-    if unset("prompts") {
-        args.prompts = args.prompts.take().or(file.prompts.clone());
+    if let (true, Some(value)) = (unset("prompts"), &file.prompts) {
+        args.prompts = Some(value.clone());
     }
     if let (true, Some(timeout)) = (unset("timeout"), file.timeout) {
         args.timeout = timeout;
@@ -146,6 +171,27 @@ pub fn apply_to_generate(
     Ok(())
 }
 
+/// Takes the key from the first of `files` (highest precedence first) that has one, when neither
+/// `--api-key` nor the environment gives one for the type. Call after every file was applied: the type
+/// the environment is asked about may come from any of them.
+pub fn apply_key(args: &mut GenerateArgs, matches: &ArgMatches, files: &[&FileConfig]) {
+    if matches.value_source("api_key") == Some(ValueSource::CommandLine) {
+        return;
+    }
+    let Some(key) = files.iter().find_map(|f| f.api_key.as_ref()) else {
+        return;
+    };
+    let in_env = args
+        .endpoint
+        .kind
+        .as_deref()
+        .and_then(|k| k.parse::<crate::provider::ProviderKind>().ok())
+        .and_then(|k| crate::provider::defaults::resolve_api_key(k, None));
+    if in_env.is_none() {
+        args.endpoint.api_key = Some(key.clone());
+    }
+}
+
 /// `scan` takes only the markers from the file.
 pub fn apply_to_scan(args: &mut ScanArgs, matches: &ArgMatches, file: &FileConfig) {
     if let (false, Some(markers)) = (set_by_user(matches, "markers"), &file.markers) {
@@ -154,28 +200,30 @@ pub fn apply_to_scan(args: &mut ScanArgs, matches: &ArgMatches, file: &FileConfi
 }
 
 /// The effective settings of `generate`, each with where it came from: `(name, value, source)`.
-/// Call after [`apply_to_generate`]; `file` is the config file that was applied, if any.
+/// Call after [`apply_to_generate`]; `files` are the config files that were applied, the winning one
+/// first (the project's, then the user's). URLs are shown without their credentials.
 pub fn describe_generate(
     args: &GenerateArgs,
     matches: &ArgMatches,
-    file: Option<(&Path, &FileConfig)>,
+    files: &[(&Path, &FileConfig)],
 ) -> Vec<(&'static str, String, String)> {
-    let source = |id: &str, in_file: bool| match matches.value_source(id) {
+    let source = |id: &str, pick: fn(&FileConfig) -> bool| match matches.value_source(id) {
         Some(ValueSource::CommandLine) => "flag".to_string(),
         Some(ValueSource::EnvVariable) => "environment".to_string(),
-        _ => match file {
-            Some((path, _)) if in_file => path.display().to_string(),
-            _ => "default".to_string(),
-        },
+        _ => files.iter().find(|(_, f)| pick(f)).map_or_else(
+            || "default".to_string(),
+            |(path, _)| path.display().to_string(),
+        ),
     };
-    let from_file = |pick: fn(&FileConfig) -> bool| file.is_some_and(|(_, f)| pick(f));
     let kind = args.endpoint.kind.as_deref();
     let provider_kind = kind.and_then(|k| k.parse::<crate::provider::ProviderKind>().ok());
     let defaults = provider_kind.map(crate::provider::defaults::of);
     let key = provider_kind
         .and_then(|k| crate::provider::defaults::resolve_api_key(k, args.endpoint.api_key.clone()));
-    let key_source = if args.endpoint.api_key.is_some() {
+    let key_source = if matches.value_source("api_key") == Some(ValueSource::CommandLine) {
         "flag".to_string()
+    } else if args.endpoint.api_key.is_some() {
+        source("api_key", |f| f.api_key.is_some())
     } else {
         defaults
             .into_iter()
@@ -188,7 +236,7 @@ pub fn describe_generate(
         (
             "type",
             kind.unwrap_or("(none)").to_string(),
-            source("kind", from_file(|f| f.kind.is_some())),
+            source("kind", |f| f.kind.is_some()),
         ),
         (
             "model",
@@ -196,16 +244,19 @@ pub fn describe_generate(
                 .clone()
                 .or(defaults.map(|d| d.model.to_string()))
                 .unwrap_or_default(),
-            source("model", from_file(|f| f.model.is_some())),
+            source("model", |f| f.model.is_some()),
         ),
         (
             "base_url",
-            args.endpoint
-                .base_url
-                .clone()
-                .or(defaults.map(|d| d.base_url.to_string()))
-                .unwrap_or_default(),
-            source("base_url", from_file(|f| f.base_url.is_some())),
+            crate::redact::url(
+                &args
+                    .endpoint
+                    .base_url
+                    .clone()
+                    .or(defaults.map(|d| d.base_url.to_string()))
+                    .unwrap_or_default(),
+            ),
+            source("base_url", |f| f.base_url.is_some()),
         ),
         (
             "api_key",
@@ -220,49 +271,49 @@ pub fn describe_generate(
         (
             "concurrency",
             args.concurrency.to_string(),
-            source("concurrency", from_file(|f| f.concurrency.is_some())),
+            source("concurrency", |f| f.concurrency.is_some()),
         ),
         (
             "markers",
             format!("{:?}", args.markers),
-            source("markers", from_file(|f| f.markers.is_some())),
+            source("markers", |f| f.markers.is_some()),
         ),
         (
             "lang",
             format!("{:?}", args.lang).to_lowercase(),
-            source("lang", from_file(|f| f.lang.is_some())),
+            source("lang", |f| f.lang.is_some()),
         ),
         (
             "prompts",
             args.prompts
                 .as_ref()
                 .map_or("(built in)".to_string(), |p| p.display().to_string()),
-            source("prompts", from_file(|f| f.prompts.is_some())),
+            source("prompts", |f| f.prompts.is_some()),
         ),
         (
             "timeout",
             args.timeout.to_string(),
-            source("timeout", from_file(|f| f.timeout.is_some())),
+            source("timeout", |f| f.timeout.is_some()),
         ),
         (
             "retries",
             args.retries.to_string(),
-            source("retries", from_file(|f| f.retries.is_some())),
+            source("retries", |f| f.retries.is_some()),
         ),
         (
             "verify",
             format!("{:?}", args.verify).to_lowercase(),
-            source("verify", from_file(|f| f.verify.is_some())),
+            source("verify", |f| f.verify.is_some()),
         ),
         (
             "repair_rounds",
             args.repair_rounds.to_string(),
-            source("repair_rounds", from_file(|f| f.repair_rounds.is_some())),
+            source("repair_rounds", |f| f.repair_rounds.is_some()),
         ),
         (
             "verify_timeout",
             args.verify_timeout.to_string(),
-            source("verify_timeout", from_file(|f| f.verify_timeout.is_some())),
+            source("verify_timeout", |f| f.verify_timeout.is_some()),
         ),
     ]
 }

@@ -36,6 +36,11 @@ impl StagedWrite {
 /// replace (or, for a new file, those any new file of the user gets: 0666 less the umask — temporary
 /// files alone would be private).
 pub fn stage(path: &Path, content: &str) -> io::Result<StagedWrite> {
+    stage_with(path, content, None)
+}
+
+/// [`stage`], with permission bits `mode` given (Unix; elsewhere the usual ones).
+fn stage_with(path: &Path, content: &str, mode: Option<u32>) -> io::Result<StagedWrite> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -48,13 +53,23 @@ pub fn stage(path: &Path, content: &str) -> io::Result<StagedWrite> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".assistant-").suffix(".tmp");
     #[cfg(unix)]
-    if replaced.is_none() {
+    if replaced.is_none() && mode.is_none() {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut file = builder.tempfile_in(folder)?;
     file.write_all(content.as_bytes())?;
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    } else if let Some(permissions) = replaced {
+        file.as_file().set_permissions(permissions)?;
+    }
+    #[cfg(not(unix))]
     if let Some(permissions) = replaced {
+        let _ = mode;
         file.as_file().set_permissions(permissions)?;
     }
     file.as_file().sync_all()?;
@@ -70,9 +85,83 @@ pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
     stage(path, content)?.commit()
 }
 
+/// Writes `content` to `path` atomically, readable by no one the file `like` keeps out: `like`'s
+/// permission bits, never wider than 0644 (a sidecar or rejected answer of a 0600 source is 0600; of
+/// an executable script, 0644). When `like` cannot be read, 0600: private rather than guessed open.
+pub fn write_atomic_like(path: &Path, content: &str, like: &Path) -> io::Result<()> {
+    stage_with(path, content, Some(mode_like(like)))?.commit()
+}
+
+/// Writes `content` to `path` atomically, readable by its owner alone (0600 on Unix).
+pub fn write_private(path: &Path, content: &str) -> io::Result<()> {
+    stage_with(path, content, Some(0o600))?.commit()
+}
+
+/// Appends `content` to `path` in one write, creating it (and its folders) private to the user: 0600 in
+/// 0700 folders on Unix. Concurrent appends of a short line do not interleave or lose each other.
+pub fn append_private(path: &Path, content: &str) -> io::Result<()> {
+    if let Some(folder) = path.parent() {
+        create_private_dir(folder)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(content.as_bytes())
+}
+
+/// The permission bits for a file derived from `like` (see [`write_atomic_like`]).
+fn mode_like(like: &Path) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(like).map_or(0o600, |m| m.permissions().mode() & 0o644)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = like;
+        0o644
+    }
+}
+
+/// Creates `path` and any missing folders above it, each new one 0700 (Unix), and makes `path` itself
+/// 0700 even when it existed: a folder for copies no other user may read.
+pub fn create_private_dir(path: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    builder.create(path)
+}
+
+/// The user's cache folder for this tool: `$XDG_CACHE_HOME/assistant`, else `~/.cache/assistant`
+/// (`%LOCALAPPDATA%\assistant` on Windows); `None` when the environment names no home.
+pub fn user_cache_dir() -> Option<PathBuf> {
+    let from = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    from("XDG_CACHE_HOME")
+        .or_else(|| from("HOME").map(|home| home.join(".cache")))
+        .or_else(|| from("LOCALAPPDATA"))
+        .map(|dir| dir.join("assistant"))
+}
+
 /// Copies `source` into `backup` under its absolute path (`/w/p/a.go` → `BACKUP/w/p/a.go`), creating
-/// the folders it needs.
+/// the folders it needs; `backup` itself is private (0700), so a copy is readable by no one else even
+/// when its source was private only because of its project folder's permissions.
 pub fn back_up(source: &Path, backup: &Path) -> io::Result<()> {
+    create_private_dir(backup)?;
     let absolute = std::fs::canonicalize(source)?;
     let relative: PathBuf = absolute
         .components()
@@ -208,6 +297,40 @@ mod tests {
         let absolute = std::fs::canonicalize(&source).unwrap();
         let copy = backup.join(absolute.strip_prefix("/").unwrap());
         assert_eq!(std::fs::read_to_string(copy).unwrap(), "package a\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn derived_files_are_no_wider_than_their_source() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode_of = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for (source_mode, expected) in [(0o600, 0o600), (0o755, 0o644), (0o640, 0o640)] {
+            let source = dir.path().join(format!("s{source_mode:o}.go"));
+            std::fs::write(&source, "package a\n").unwrap();
+            std::fs::set_permissions(&source, std::fs::Permissions::from_mode(source_mode))
+                .unwrap();
+            let derived = with_suffix(&source, "assistant");
+            write_atomic_like(&derived, "x", &source).unwrap();
+            assert_eq!(mode_of(&derived), expected, "source {source_mode:o}");
+            // Replacing a wider file narrows it too.
+            std::fs::set_permissions(&derived, std::fs::Permissions::from_mode(0o666)).unwrap();
+            write_atomic_like(&derived, "y", &source).unwrap();
+            assert_eq!(mode_of(&derived), expected, "source {source_mode:o}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_folders_are_0700_all_the_way_down() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b");
+        create_private_dir(&deep).unwrap();
+        for folder in [dir.path().join("a"), deep] {
+            let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", folder.display());
+        }
     }
 
     #[test]

@@ -348,10 +348,15 @@ pub fn write_unless(plans: &[&Plan], interrupt: &Interrupt) -> Result<PathBuf, W
     Ok(backup)
 }
 
-/// A new folder under the system's temporary folder, named by time and process.
+/// A new folder named by time and process under the user's cache folder (`fsx::user_cache_dir`), else
+/// the system's temporary folder; `fsx::back_up` makes it private (0700).
 fn backup_folder() -> PathBuf {
     let stamp = sidecar::rfc3339(SystemTime::now()).replace([':', '-'], "");
-    std::env::temp_dir().join(format!("assistant-backup-{stamp}-{}", std::process::id()))
+    let name = format!("{stamp}-{}", std::process::id());
+    fsx::user_cache_dir().map_or_else(
+        || std::env::temp_dir().join(format!("assistant-backup-{name}")),
+        |cache| cache.join("backups").join(&name),
+    )
 }
 
 #[cfg(test)]

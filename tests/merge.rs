@@ -108,6 +108,7 @@ impl Project {
         cmd.current_dir(self.root())
             .env("PATH", "")
             .env("TMPDIR", self.dir.path().join("backups"))
+            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
             .args(args);
         cmd
     }
@@ -120,10 +121,9 @@ impl Project {
             .collect()
     }
 
+    /// Backup folders made, in the user's cache folder (`$XDG_CACHE_HOME/assistant/backups`).
     fn backups(&self) -> usize {
-        fs::read_dir(self.dir.path().join("backups"))
-            .unwrap()
-            .count()
+        fs::read_dir(self.dir.path().join("cache/assistant/backups")).map_or(0, Iterator::count)
     }
 }
 

@@ -48,10 +48,14 @@ pub fn submit(
     skipped: usize,
     global: &GlobalArgs,
 ) -> Result<Outcome> {
-    let base_url = config
-        .base_url
-        .clone()
-        .unwrap_or_else(|| defaults::of(config.kind).base_url.to_string());
+    // Credentials in the URL count as a key: the state keeps the URL without them.
+    let base_url = crate::redact::without_userinfo(
+        &config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| defaults::of(config.kind).base_url.to_string()),
+    );
+    let kind = config.kind;
     let provider = build_batch(config).map_err(|e| UsageError(e.to_string()))?;
     if jobs.is_empty() {
         if !global.quiet {
@@ -68,6 +72,7 @@ pub fn submit(
     if jobs.is_empty() {
         return already_pending(&pending, args.format, skipped);
     }
+    let submitted_to = base_url.clone();
     let settings = Settings {
         base_url,
         markers: args.markers.clone(),
@@ -77,6 +82,9 @@ pub fn submit(
     };
     let runtime = runtime()?;
     let receipt = runtime.block_on(submit::submit(provider.as_ref(), &jobs, &root, settings))?;
+    if let Err(error) = crate::trust::remember_batch(kind, &receipt.ids, &submitted_to) {
+        eprintln!("assistant: warning: {error}: `batch` commands will need ASSISTANT_BASE_URL");
+    }
     match args.format {
         GenerateFormat::Json => out::line(&json!({
             "event": "batch_submitted", "batches": receipt.ids, "jobs": jobs.len(),
@@ -499,8 +507,14 @@ fn endpoint(state: &State, api_key: Option<String>) -> Result<ProviderConfig, Us
     if key.is_none() && defaults::of(kind).needs_key {
         return Err(UsageError(defaults::missing_key_message(kind)));
     }
+    crate::trust::check_batch_endpoint(kind, &state.id, &state.base_url).map_err(UsageError)?;
     let mut config = ProviderConfig::new(kind);
-    config.base_url = Some(state.base_url.clone());
+    // The URL's credentials, left out of the state, come again from the environment.
+    let given = std::env::var("ASSISTANT_BASE_URL").ok();
+    config.base_url = Some(crate::redact::with_userinfo_from(
+        &state.base_url,
+        given.as_deref(),
+    ));
     config.model = Some(state.model.clone());
     config.api_key = key;
     Ok(config)

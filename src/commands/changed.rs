@@ -1,5 +1,9 @@
 //! `--changed-since REV`: the files a change touched, so a pre-review job spends tokens only on them.
 //! Asks git (committed since REV, staged, unstaged, and untracked files), as absolute paths.
+//!
+//! A revision is never an option: one that starts with `-` is a usage error, the rest is checked to name
+//! a commit first, and git gets `--end-of-options` before it besides (`--changed-since=--output=FILE`
+//! would otherwise make `git diff` write FILE).
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -8,11 +12,36 @@ use std::process::Command;
 use super::UsageError;
 
 pub fn files_changed_since(revision: &str) -> Result<HashSet<PathBuf>, UsageError> {
+    if revision.is_empty() || revision.starts_with('-') {
+        return Err(UsageError(format!(
+            "--changed-since: {revision:?} is not a revision (a revision never starts with `-`)"
+        )));
+    }
+    let commit = format!("{revision}^{{commit}}");
+    git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        &commit,
+    ])
+    .map_err(|_| {
+        UsageError(format!(
+            "--changed-since: {revision:?} names no commit of this repository"
+        ))
+    })?;
     let top = git(&["rev-parse", "--show-toplevel"])?;
     let top = PathBuf::from(top.trim());
     let mut files = HashSet::new();
     for args in [
-        vec!["diff", "--name-only", "--no-renames", revision, "--"],
+        vec![
+            "diff",
+            "--name-only",
+            "--no-renames",
+            "--end-of-options",
+            revision,
+            "--",
+        ],
         vec!["ls-files", "--others", "--exclude-standard", "--full-name"],
     ] {
         let listing = git(&args)?;

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod merge;
 pub mod models;
 pub mod scan;
+pub mod trust;
 
 use std::path::{Component, PathBuf};
 

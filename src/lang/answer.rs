@@ -102,6 +102,13 @@ pub enum Problem {
         blocks: usize,
         largest: usize,
     },
+    /// The code reads a file or the environment when it is compiled (`include_str!`, `//go:embed`, a
+    /// cgo `#include`) and its source did not already: the compiler's messages, which go back to the
+    /// model, could quote what it read.
+    ReadsAtCompileTime {
+        file: String,
+        what: String,
+    },
     /// The project's compiler rejects the package with the answer applied (an error the tree without
     /// the answer does not have).
     Compile {
@@ -180,6 +187,10 @@ impl fmt::Display for Problem {
             Problem::TooLarge { blocks, largest } => write!(
                 f,
                 "the answer is too large to be what was asked ({blocks} code blocks, the largest {largest} bytes): give only the functions asked for"
+            ),
+            Problem::ReadsAtCompileTime { file, what } => write!(
+                f,
+                "{file}: `{what}` reads a file or the environment at compile time, which answers may not do (use only the code shown; remove it)"
             ),
             Problem::Compile {
                 file,

@@ -255,6 +255,7 @@ fn endpoint(config: ProviderConfig) -> Result<Endpoint, ProviderError> {
         ));
     }
     let (base_url, query) = base_url(&config, &key)?;
+    let key = key.with_url(&base_url);
     let model = match config.model.as_deref().map(str::trim) {
         Some(model) if !model.is_empty() => model.to_string(),
         _ => spec.model.to_string(),
@@ -294,7 +295,7 @@ fn base_url(
         Some(url) if !url.is_empty() => url,
         _ => defaults::of(config.kind).base_url,
     };
-    let shown = key.scrub(raw);
+    let shown = crate::redact::url(&key.scrub(raw));
     let url = reqwest::Url::parse(raw).map_err(|e| {
         ProviderError::new(Reason::Config, format!("invalid --base-url `{shown}`: {e}"))
     })?;
@@ -351,8 +352,18 @@ impl Endpoint {
         Origin {
             provider: self.kind.name(),
             model: self.model.clone(),
-            url: url.to_string(),
+            url: crate::redact::url(url),
         }
+    }
+
+    /// One streamed answer under [`Endpoint::bounded`], every secret cut out of it before it lands
+    /// anywhere (a sidecar, a rejected-answer file, a repair request).
+    async fn answered(
+        &self,
+        work: impl std::future::Future<Output = Result<Answer, ProviderError>>,
+    ) -> Result<Answer, ProviderError> {
+        let answer = self.bounded(work).await?;
+        Ok(self.key.scrub_answer(answer))
     }
 
     /// Runs one attempt under the `--timeout` clock and scrubs the key out of its error.
@@ -457,25 +468,66 @@ impl Endpoint {
     }
 }
 
-/// An API key that no `{:?}` can print and that is cut out of every message shown to the user.
+/// An API key that no `{:?}` can print and that is cut out of every message shown to the user and of
+/// every answer (a server may echo it), with the base URL's credentials (`crate::redact`).
 #[derive(Clone)]
-struct Secret(Option<String>);
+struct Secret {
+    key: Option<String>,
+    /// The base URL's userinfo, in every spelling that would give it away.
+    also: Vec<String>,
+}
 
 impl Secret {
     fn new(key: Option<String>) -> Self {
-        Self(key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty()))
+        Self {
+            key: key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty()),
+            also: Vec::new(),
+        }
+    }
+
+    /// The same key, and the credentials `base_url` holds besides.
+    fn with_url(self, base_url: &str) -> Self {
+        Self {
+            also: crate::redact::url_secrets(base_url),
+            ..self
+        }
     }
 
     fn expose(&self) -> Option<&str> {
-        self.0.as_deref()
+        self.key.as_deref()
     }
 
     fn scrub(&self, text: &str) -> String {
-        match self.expose() {
-            Some(key) if text.contains(key) => text.replace(key, "[redacted]"),
-            _ => text.to_string(),
+        let mut text = text.to_string();
+        for secret in self.key.iter().chain(&self.also) {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), "[redacted]");
+            }
+        }
+        text
+    }
+
+    /// An answer with every secret cut out of its text and reasoning. Only secrets of
+    /// [`Secret::MIN_IN_CODE`] characters or more: a placeholder key (`k`, `EMPTY`, `ollama`) is no
+    /// secret, and cutting it out of code would break the code.
+    fn scrub_answer(&self, answer: Answer) -> Answer {
+        let scrub = |text: &str| {
+            let mut text = text.to_string();
+            for secret in self.key.iter().chain(&self.also) {
+                if secret.chars().count() >= Self::MIN_IN_CODE && text.contains(secret.as_str()) {
+                    text = text.replace(secret.as_str(), "[redacted]");
+                }
+            }
+            text
+        };
+        Answer {
+            text: scrub(&answer.text),
+            reasoning: scrub(&answer.reasoning),
+            ..answer
         }
     }
+
+    const MIN_IN_CODE: usize = 8;
 }
 
 impl fmt::Debug for Secret {
@@ -504,8 +556,27 @@ mod tests {
 
     #[test]
     fn secrets_are_scrubbed_and_never_debug_printed() {
-        let key = Secret::new(Some("sk-abc123".into()));
+        let key = Secret::new(Some("sk-abc123".into())).with_url("https://me:pa55word-1@host/v1");
         assert_eq!(key.scrub("bad key sk-abc123!"), "bad key [redacted]!");
+        assert_eq!(
+            key.scrub("at https://me:pa55word-1@host/v1 (pa55word-1)"),
+            "at https://[redacted]@host/v1 ([redacted])"
+        );
+        let answer = Answer {
+            text: "const K: &str = \"sk-abc123\";".into(),
+            reasoning: "the key is sk-abc123".into(),
+            ..Answer::default()
+        };
+        let scrubbed = key.scrub_answer(answer);
+        assert!(
+            !format!("{scrubbed:?}").contains("sk-abc123"),
+            "{scrubbed:?}"
+        );
+        let placeholder = Secret::new(Some("k".into())).scrub_answer(Answer {
+            text: "let k = make();".into(),
+            ..Answer::default()
+        });
+        assert_eq!(placeholder.text, "let k = make();");
         assert!(!format!("{key:?}").contains("sk-abc123"));
         let mut config = ProviderConfig::new(ProviderKind::DeepSeek);
         config.api_key = Some("sk-abc123".into());

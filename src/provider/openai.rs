@@ -131,7 +131,7 @@ impl Provider for OpenAiCompatible {
     }
 
     fn chat<'a>(&'a self, messages: &'a [Message]) -> BoxFuture<'a, Result<Answer, ProviderError>> {
-        Box::pin(self.endpoint.bounded(self.stream_answer(messages)))
+        Box::pin(self.endpoint.answered(self.stream_answer(messages)))
     }
 
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {

@@ -198,7 +198,7 @@ impl Landing {
                 })?;
             return Ok(path.to_path_buf());
         }
-        fsx::write_atomic(&sidecar, &content).map_err(|source| LandError::Write {
+        fsx::write_atomic_like(&sidecar, &content, path).map_err(|source| LandError::Write {
             path: sidecar.clone(),
             source,
         })?;

@@ -284,7 +284,7 @@ pub fn is_fresh(source_path: &Path, source_text: &str, stub_identities: &[String
 /// Keeps a rejected answer where a user can look at it: `FILE.assistant.rejected`, written atomically.
 pub fn save_rejected(answer: &str, source_path: &Path) -> io::Result<PathBuf> {
     let path = rejected_path(source_path);
-    fsx::write_atomic(&path, answer)?;
+    fsx::write_atomic_like(&path, answer, source_path)?;
     Ok(path)
 }
 

@@ -142,13 +142,23 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
             crate::report::use_color(global.color),
         ),
     });
+    let mut config = provider_config(args, kind, api_key);
+    config.trace = global.verbose >= 2;
+    let host = crate::redact::host(
+        config
+            .base_url
+            .as_deref()
+            .unwrap_or(defaults::of(kind).base_url),
+    );
+    let provider: Arc<dyn Provider> =
+        Arc::from(provider::build(config).map_err(|e| UsageError(e.to_string()))?);
+    // Where the prompts (the code) and the key go, said once before the first request.
+    if args.format == GenerateFormat::Text && !global.quiet && !prepared.is_empty() {
+        eprintln!("asking {host}, model {}", provider.model());
+    }
     for file in &fresh {
         reporter.skipped(&file.path);
     }
-    let mut config = provider_config(args, kind, api_key);
-    config.trace = global.verbose >= 2;
-    let provider: Arc<dyn Provider> =
-        Arc::from(provider::build(config).map_err(|e| UsageError(e.to_string()))?);
     if global.verbose > 0 {
         eprintln!(
             "assistant: {} jobs to {} (model {}), {} in flight, {} retries",

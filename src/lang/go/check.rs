@@ -205,6 +205,14 @@ impl<'a> ExpectedFiles<'a> {
             }
         }
         let code = join_parts(parts, file.name, merge::merge, problems)?;
+        let reads = super::reads::new_reads(&code, file.source);
+        if !reads.is_empty() {
+            problems.extend(reads.into_iter().map(|what| Problem::ReadsAtCompileTime {
+                file: file.name.to_string(),
+                what,
+            }));
+            return None;
+        }
         // What is accepted must merge: a function given twice, or a declaration that overlaps several,
         // is a problem to send back now rather than a sidecar `merge` refuses later.
         if let Err(error) = merge::merge(file.source, &code) {

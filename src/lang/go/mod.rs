@@ -13,6 +13,7 @@ mod imports;
 pub mod merge;
 pub mod outline;
 mod redefinitions;
+mod reads;
 mod regions;
 mod sponge;
 mod stubs;

@@ -60,6 +60,12 @@ pub(super) fn check(blocks: Vec<Block>, expected: &Expected) -> Result<Vec<Check
             &source,
             &stubs_here,
         ));
+        problems.extend(super::reads::new_reads(code, &target.source).into_iter().map(
+            |what| Problem::ReadsAtCompileTime {
+                file: file.clone(),
+                what,
+            },
+        ));
     }
     match code {
         Some(code) if problems.is_empty() => Ok(vec![CheckedFile {

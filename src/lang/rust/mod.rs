@@ -17,6 +17,7 @@ pub mod items;
 pub mod merge;
 pub mod outline;
 mod redefinitions;
+mod reads;
 pub mod stubs;
 mod toolchain;
 mod uses;

@@ -246,7 +246,7 @@ impl BatchProvider for GeminiBatch {
     }
 
     fn results<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<BatchResults, ProviderError>> {
-        Box::pin(self.results_of(id))
+        Box::pin(async move { Ok(self.endpoint.scrub_results(self.results_of(id).await?)) })
     }
 
     fn cancel<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<BatchStatus, ProviderError>> {

@@ -82,6 +82,25 @@ pub struct BatchResults {
     pub lines: Vec<(String, LineResult)>,
 }
 
+impl super::Endpoint {
+    /// Every answer of `results` with the key and the URL's credentials cut out (a server may echo
+    /// them), before it lands anywhere.
+    fn scrub_results(&self, results: BatchResults) -> BatchResults {
+        let lines = results
+            .lines
+            .into_iter()
+            .map(|(id, line)| {
+                let line = match line {
+                    LineResult::Answer(answer) => LineResult::Answer(self.key.scrub_answer(answer)),
+                    LineResult::Error(error) => LineResult::Error(self.key.scrub(&error)),
+                };
+                (id, line)
+            })
+            .collect();
+        BatchResults { lines }
+    }
+}
+
 /// A provider's batch API.
 pub trait BatchProvider: Send + Sync {
     /// The `--type` name of its kind.
