@@ -174,24 +174,6 @@ pub fn back_up(source: &Path, backup: &Path) -> io::Result<()> {
     std::fs::copy(source, &copy).map(drop)
 }
 
-/// `path` with `.` parts dropped and each `..` folded into the part before it, without touching the
-/// disk: `a/b/../c` → `a/c`. A `..` with nothing before it to fold stays.
-pub fn lexically_normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// `path` with `.suffix` added to its whole name: `a/coupon.go` + `assistant` → `a/coupon.go.assistant`.
 pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();

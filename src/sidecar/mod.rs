@@ -245,15 +245,15 @@ pub fn dependencies(path: &Path, sidecar: &Sidecar) -> Vec<PathBuf> {
     sidecar
         .depends
         .iter()
-        .map(|relative| fsx::lexically_normal(&folder.join(relative)))
+        .map(|relative| fsx::tidy(&folder.join(relative)))
         .collect()
 }
 
 /// `to` relative to the folder `from` (both relative to the same folder, or both absolute), with `/`
 /// between the parts: what a `depends` header holds.
 pub fn relative_path(from: &Path, to: &Path) -> String {
-    let from = fsx::lexically_normal(&fsx::absolute(from));
-    let to = fsx::lexically_normal(&fsx::absolute(to));
+    let from = fsx::normalized(from);
+    let to = fsx::normalized(to);
     let common = from
         .components()
         .zip(to.components())
