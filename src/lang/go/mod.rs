@@ -3,8 +3,7 @@
 //! tree-sitter recovers from syntax errors, so a file that does not compile still yields every
 //! declaration the parser could make sense of — a stub in a half-edited file is still found.
 //! Finding stubs and the syntax helpers live in [`stubs`], declarations in [`decls`], the outline in
-//! [`outline`], checking answers in [`check`], merging in [`merge`], and sponge's layers (handler →
-//! dao → model) in [`sponge`]. A large file is searched and outlined by windows cut at its top-level
+//! [`outline`], checking answers in [`check`] and merging in [`merge`]. A large file is searched and outlined by windows cut at its top-level
 //! declarations ([`windows`], cut points from [`regions`]) instead of one tree of the whole file.
 
 mod check;
@@ -12,7 +11,6 @@ pub mod decls;
 pub mod merge;
 pub mod outline;
 mod regions;
-mod sponge;
 mod stubs;
 mod toolchain;
 pub mod windows;
@@ -23,7 +21,7 @@ use std::process::Command;
 use crate::lang::tools::on_path;
 use crate::lang::{
     Block, CheckedFile, Dialect, Expected, Language, MergeError, Merged, OtherFunctions, Problems,
-    ProtoRef, SpongeContext, Stub,
+    ProtoRef, Stub,
 };
 pub(crate) use stubs::{for_each_function, parse, string_literal_value, text, DocRun};
 pub use stubs::whole_file_stubs;
@@ -105,8 +103,14 @@ impl Language for Go {
             .collect()
     }
 
-    fn layers(&self, root: &Path, file: &Path, source: &str) -> Option<SpongeContext> {
-        sponge::discover(root, file, source)
+    fn type_declaration(&self, source: &str, name: &str) -> Option<String> {
+        let listed = decls::list(source);
+        let decl = listed.find(&format!("type {name}"))?;
+        source.get(decl.span.clone()).map(str::to_string)
+    }
+
+    fn interface_methods(&self, source: &str, name: &str) -> Vec<String> {
+        outline::interface_methods(source, name)
     }
 }
 
