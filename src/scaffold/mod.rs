@@ -68,7 +68,7 @@ macro_rules! scaffolds {
     };
 }
 
-scaffolds!(sponge::Sponge);
+scaffolds!(gozero::GoZero, sponge::Sponge);
 
 /// Every registered scaffold's stub forms.
 pub fn stub_forms() -> impl Iterator<Item = &'static CommentForm> {

@@ -7,6 +7,7 @@
 //! declarations ([`windows`], cut points from [`regions`]) instead of one tree of the whole file.
 
 mod check;
+pub mod comment_stubs;
 pub mod decls;
 pub mod merge;
 pub mod outline;
