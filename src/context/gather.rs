@@ -94,6 +94,23 @@ impl Gatherer {
         let lang = job.file.lang;
         let module_root = module_root(path);
         let absolute = absolute(path);
+        let scaffold = crate::scaffold::context_for(
+            &module_root,
+            &SourceFile {
+                lang,
+                path: &absolute,
+                source,
+                stubs: &job.file.stubs,
+            },
+        );
+        if let Some(found) = &scaffold {
+            for warning in &found.warnings {
+                // Every logic file of a service reads the same `.api` files: say it once.
+                if !self.warnings.contains(warning) {
+                    self.warnings.push(warning.clone());
+                }
+            }
+        }
         let context = Arc::new(FileContext {
             name: relative_name(&module_root, &absolute),
             outline: lang.outline_around(source, &job.file.stubs, OtherFunctions::Signatures),
@@ -102,15 +119,7 @@ impl Gatherer {
                 &job.file.stubs,
                 OtherFunctions::Omitted,
             ),
-            scaffold: crate::scaffold::context_for(
-                &module_root,
-                &SourceFile {
-                    lang,
-                    path: &absolute,
-                    source,
-                    stubs: &job.file.stubs,
-                },
-            ),
+            scaffold,
             module_root,
         });
         self.files.insert(path.clone(), Arc::clone(&context));

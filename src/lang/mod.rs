@@ -99,6 +99,11 @@ pub trait Language: Sync {
         None
     }
 
+    /// The imports of `source`, as `(alias, path)`: the alias as written, `None` for none.
+    fn imports(&self, _source: &str) -> Vec<(Option<String>, String)> {
+        Vec::new()
+    }
+
     /// The method names of the interface (trait, protocol) called `name` in `source`.
     fn interface_methods(&self, _source: &str, _name: &str) -> Vec<String> {
         Vec::new()

@@ -57,6 +57,8 @@ pub struct ScaffoldContext {
     /// Whether the language's `.proto` lookups apply to the stubs (not when the scaffold's own API
     /// definition, such as go-zero's `.api`, describes them).
     pub proto: bool,
+    /// Files it could not read or parse (an `.api` file with a syntax error): reported, not fatal.
+    pub warnings: Vec<crate::scan::Warning>,
 }
 
 impl ScaffoldContext {
@@ -68,6 +70,7 @@ impl ScaffoldContext {
             system: Map::new(),
             extends: None,
             proto: true,
+            warnings: Vec::new(),
         }
     }
 

@@ -110,6 +110,13 @@ impl Language for Go {
         source.get(decl.span.clone()).map(str::to_string)
     }
 
+    fn imports(&self, source: &str) -> Vec<(Option<String>, String)> {
+        decls::list(source)
+            .import_specs()
+            .map(|import| (import.alias.clone(), import.path.clone()))
+            .collect()
+    }
+
     fn interface_methods(&self, source: &str, name: &str) -> Vec<String> {
         outline::interface_methods(source, name)
     }
