@@ -393,7 +393,20 @@ impl Parser<'_> {
         let body = &self.source[name.at.byte..close.end];
         let text = match start {
             Some(start) => self.source[start..close.end].to_string(),
-            None => format!("type {body}"),
+            // A group's member, moved out of the group: its lines lose the group's indentation.
+            None => {
+                let line_start = self.source[..name.at.byte].rfind('\n').map_or(0, |i| i + 1);
+                let indent = &self.source[line_start..name.at.byte];
+                let lines: Vec<&str> = body
+                    .split('\n')
+                    .enumerate()
+                    .map(|(i, line)| match line.strip_prefix(indent) {
+                        Some(rest) if i > 0 && indent.trim().is_empty() => rest,
+                        _ => line,
+                    })
+                    .collect();
+                format!("type {}", lines.join("\n"))
+            }
         };
         Ok(ApiType {
             name: name.text,
@@ -541,7 +554,7 @@ service usercenter-api {
         assert_eq!(names, ["GetUserReq", "GetUserResp", "Address"]);
         assert_eq!(
             file.types[0].text,
-            "type GetUserReq {\n\t\tId int64 `path:\"id\"` // the user's id\n\t}"
+            "type GetUserReq {\n\tId int64 `path:\"id\"` // the user's id\n}"
         );
         assert_eq!(file.types[1].field_types, ["string", "*Address", "[]Tag"]);
         assert!(file.types[2].text.starts_with("type Address struct {"));

@@ -101,16 +101,19 @@ pub fn error_package(project: &Project, lang: Lang) -> Option<Shown> {
     })
 }
 
-/// A goctl model: `type UserModel interface` in `dir`, with the generated interface it embeds (and
-/// the row struct declared with it) and `ErrNotFound`.
+/// A goctl model: the file declaring `type UserModel interface` in `dir`, outlined, with the
+/// generated interface it embeds (and the row struct declared with it) and `ErrNotFound`.
 fn model(project: &Project, lang: Lang, dir: &Path, name: &str) -> Option<Shown> {
     if !name.ends_with("Model") {
         return None;
     }
     let files = go_files(dir);
-    let (path, public) = files
-        .iter()
-        .find_map(|(path, source)| Some((path, lang.type_declaration(source, name)?)))?;
+    // The file declaring the public interface, outlined: its custom methods, and the constants and
+    // helpers people add beside them.
+    let (path, public) = files.iter().find_map(|(path, source)| {
+        lang.type_declaration(source, name)
+            .map(|_| (path, lang.outline(source, OtherFunctions::Signatures)))
+    })?;
     let generated_name = lower_first(name);
     let mut text = public.trim_end().to_string();
     if let Some(generated) = files
