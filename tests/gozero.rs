@@ -3,8 +3,11 @@
 //! logic (and not the same comment above real code), the prompts carry the route or rpc, the types,
 //! the service context, the models, the rpc client and the error package (snapshots in both
 //! languages), an unparsable `.api` is a warning, and `generate` against the fake LLM server then
-//! `merge` gives `tests/fixtures/merged/gozero-shop/` byte for byte.
+//! `merge` gives `tests/fixtures/merged/gozero-shop/` byte for byte, in batch mode too; an answer that
+//! keeps goctl's comment goes back to the model.
 
+#[path = "support/fake_batch.rs"]
+mod fake_batch;
 #[path = "support/fake_llm.rs"]
 mod fake_llm;
 #[path = "support/project.rs"]
@@ -19,6 +22,7 @@ use assistant::lang::Markers;
 use assistant::plan;
 use assistant::prompt::{PromptLang, Templates};
 use assistant::scan::{scan, Target};
+use fake_batch::{FakeBatch, Plan};
 use fake_llm::{Behaviour, FakeLlm, Script};
 use project::{events, files_under, manifest_dir};
 use serde_json::Value;
@@ -334,14 +338,19 @@ fn answer_for(file: &str, identity: &str) -> String {
     )
 }
 
+/// The answer to a request (its body as JSON text), by the file its prompt names.
+fn answer_to(body: &str) -> Option<String> {
+    let (file, identity) = stubbed()
+        .into_iter()
+        .find(|(file, _)| body.contains(&format!("// file: {file}`")))?;
+    Some(answer_for(&file, identity))
+}
+
 fn answering_server() -> FakeLlm {
-    FakeLlm::start(Script::new(Behaviour::Empty).pick(|request| {
-        let body = request.body.to_string();
-        let (file, identity) = stubbed()
-            .into_iter()
-            .find(|(file, _)| body.contains(&format!("// file: {file}`")))?;
-        Some(Behaviour::answer(&answer_for(&file, identity)))
-    }))
+    FakeLlm::start(
+        Script::new(Behaviour::Empty)
+            .pick(|request| Some(Behaviour::answer(&answer_to(&request.body.to_string())?))),
+    )
 }
 
 #[test]
@@ -384,19 +393,65 @@ fn generate_then_merge_gives_the_merged_fixture_byte_for_byte() {
     );
     assert!(!sidecar.contains("todo: add your logic"), "{sidecar}");
 
+    merge_and_compare(project.path());
+}
+
+#[test]
+fn batch_mode_lands_the_same_answers_and_merges_to_the_same_tree() {
+    let project = project::example_copy("gozero-shop");
+    let server = FakeBatch::start(Plan::new(|_, body| {
+        answer_to(&body.to_string()).unwrap_or_default()
+    }));
+    let submitted = assistant(project.path())
+        .args(["generate", "--batch", "--type", "openai", "--verify", "off"])
+        .args(["--base-url", &server.base_url(), "--api-key", KEY])
+        .output()
+        .unwrap();
+    assert!(
+        submitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
+    let collected = assistant(project.path())
+        .args([
+            "batch",
+            "collect",
+            "--wait",
+            "--format",
+            "json",
+            "--api-key",
+            KEY,
+        ])
+        .env("ASSISTANT_BATCH_POLL_MS", "40")
+        .output()
+        .unwrap();
+    assert!(
+        collected.status.success(),
+        "{}",
+        String::from_utf8_lossy(&collected.stderr)
+    );
+    let events = events(&collected.stdout);
+    let succeeded = events
+        .iter()
+        .filter(|e| e["event"] == "job_succeeded")
+        .count();
+    assert_eq!(succeeded, 5, "{events:?}");
+    // The batch state is not part of the tree.
+    fs::remove_dir_all(project.path().join(".assistant")).unwrap();
+    merge_and_compare(project.path());
+}
+
+/// `merge --clean` in `project`, then the tree must be the merged fixture, byte for byte.
+fn merge_and_compare(project: &Path) {
     let backups = TempDir::new().unwrap();
-    assistant(project.path())
+    assistant(project)
         .env("TMPDIR", backups.path())
         .args(["merge", "--clean"])
         .assert()
         .success();
     // Nothing is left to implement, and merging again is harmless.
-    assistant(project.path())
-        .arg("scan")
-        .assert()
-        .success()
-        .stdout("");
-    assistant(project.path())
+    assistant(project).arg("scan").assert().success().stdout("");
+    assistant(project)
         .env("TMPDIR", backups.path())
         .arg("merge")
         .assert()
@@ -409,9 +464,9 @@ fn generate_then_merge_gives_the_merged_fixture_byte_for_byte() {
             .collect()
     };
     let expected_root = merged_fixture();
-    assert_eq!(relative(project.path()), relative(&expected_root));
+    assert_eq!(relative(project), relative(&expected_root));
     for file in relative(&expected_root) {
-        let merged = fs::read_to_string(project.path().join(&file)).unwrap();
+        let merged = fs::read_to_string(project.join(&file)).unwrap();
         let expected = fs::read_to_string(expected_root.join(&file)).unwrap();
         assert!(
             merged == expected,
@@ -419,4 +474,51 @@ fn generate_then_merge_gives_the_merged_fixture_byte_for_byte() {
             file.display()
         );
     }
+}
+
+#[test]
+fn an_answer_that_keeps_goctls_comment_goes_back_to_the_model() {
+    let project = project::example_copy("gozero-shop");
+    let file = format!("{RPC_LOGIC}/loginlogic.go");
+    let good = answer_for(&file, "LoginLogic.Login");
+    // The body implemented, but the comment left above it.
+    let kept = good.replace(
+        "(*pb.LoginResp, error) {\n",
+        "(*pb.LoginResp, error) {\n\t// todo: add your logic here and delete this line\n",
+    );
+    assert_ne!(kept, good);
+    let server = FakeLlm::start(Script::new(Behaviour::answer(&kept)).pick(move |request| {
+        let repair = request
+            .body
+            .to_string()
+            .contains("still holds the generator's comment");
+        repair.then(|| Behaviour::answer(&good))
+    }));
+    let output = assistant(project.path())
+        .args([
+            "generate",
+            "--type",
+            "deepseek",
+            "--verify",
+            "off",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .args(["--api-key", KEY, "--format", "json", "--file", &file])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let events = events(&output.stdout);
+    let done = events
+        .iter()
+        .find(|e| e["event"] == "job_succeeded")
+        .expect("the job succeeds");
+    assert_eq!(done["repair_rounds"], 1, "{events:?}");
+    assert_eq!(server.request_count(), 2);
+    let sidecar = fs::read_to_string(project.path().join(format!("{file}.assistant"))).unwrap();
+    assert!(!sidecar.contains("todo: add your logic"), "{sidecar}");
 }
