@@ -153,7 +153,7 @@ fn render_all(lang: PromptLang) -> Vec<(String, String)> {
     let jobs = plan::jobs(outcome.files.into_iter().map(Arc::new).collect(), 6);
     let (templates, _) = Templates::load(None).unwrap();
     let mut gatherer = Gatherer::default();
-    let prompts = jobs
+    let prompts: Vec<(String, String)> = jobs
         .iter()
         .map(|job| {
             let context = gatherer.job_context(job);
@@ -176,6 +176,8 @@ fn render_all(lang: PromptLang) -> Vec<(String, String)> {
         })
         .collect();
     assert!(gatherer.warnings.is_empty(), "{:?}", gatherer.warnings);
+    // One job per logic file: a snapshot test over no jobs would pass on nothing.
+    assert_eq!(prompts.len(), stubbed().len());
     prompts
 }
 

@@ -209,4 +209,26 @@ mod tests {
         let done = answer("\treturn &pb.GetUserResp{Name: in.Name}, nil");
         assert!(crate::check::check(&done, &expected).is_ok());
     }
+
+    #[test]
+    fn a_large_file_finds_them_by_windows_as_the_whole_file_does() {
+        let mut source = String::from("package logic\n\n");
+        let mut i = 0;
+        while source.len() < super::super::windows::LARGE_FILE + 4096 {
+            source.push_str(&format!(
+                "// F{i} does real work.\nfunc (l *L) F{i}() error {{\n\tl.Infof(\"{i}\")\n\treturn nil\n}}\n\n"
+            ));
+            if i % 300 == 7 {
+                source.push_str(&format!(
+                    "func (l *L) S{i}() (*pb.R, error) {{\n\t{TODO}\n\n\treturn &pb.R{{}}, nil\n}}\n\n"
+                ));
+            }
+            i += 1;
+        }
+        let markers = Markers::default();
+        let windowed = super::super::windows::stubs_by_windows(&source, &markers).expect("clean windows");
+        assert!(windowed.len() > 1);
+        assert!(windowed.iter().all(|s| s.marker == "goctl"));
+        assert_eq!(windowed, super::super::stubs::whole_file_stubs(&source, &markers));
+    }
 }
