@@ -109,6 +109,24 @@ impl ScaffoldContext {
         });
     }
 
+    /// Adds a part the budget reduces to `reduced` (rather than dropping it) as `piece`.
+    pub fn reducible(
+        &mut self,
+        key: &'static str,
+        (value, reduced): (impl serde::Serialize, impl serde::Serialize),
+        piece: Droppable,
+        (labels, reduced_labels): (&'static [&'static str], &'static [&'static str]),
+    ) {
+        self.parts.push(Part {
+            key,
+            value: to_value(value),
+            reduced: Some(to_value(reduced)),
+            drop_as: Some(piece),
+            labels,
+            reduced_labels,
+        });
+    }
+
     /// The template values with the parts the budget dropped (`dropped`) left out or reduced.
     pub fn values(&self, dropped: &[Droppable]) -> Map<String, Value> {
         self.kept(dropped)

@@ -52,8 +52,13 @@ impl Scaffold for GoZero {
         FORMS
     }
 
-    fn recognises(&self, project: &Project, _file: &Path) -> bool {
-        project.read("go.mod").is_some_and(|go_mod| go_mod.contains(MODULE))
+    /// A go.mod that requires go-zero, or goctl's layout around the file: a logic folder beside the
+    /// service context's `internal/svc`.
+    fn recognises(&self, project: &Project, file: &Path) -> bool {
+        let required = project
+            .read("go.mod")
+            .is_some_and(|go_mod| go_mod.contains(MODULE));
+        required || locate(file).is_some_and(|(service, _)| service.join("internal/svc").is_dir())
     }
 
     fn context(&self, project: &Project, file: &SourceFile) -> Option<ScaffoldContext> {

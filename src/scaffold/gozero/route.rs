@@ -24,7 +24,8 @@ pub struct Apis {
 }
 
 impl Apis {
-    /// Every `.api` file under `service` and what they import.
+    /// Every `.api` file under `service` and what they import, as long as it is inside the project
+    /// (a cloned project is untrusted: its imports must not make a prompt carry other files).
     pub fn load(project: &Project, service: &Path) -> Apis {
         let mut pending: VecDeque<PathBuf> = api_files(service).into();
         let mut seen: Vec<PathBuf> = Vec::new();
@@ -32,8 +33,22 @@ impl Apis {
             files: Vec::new(),
             warnings: Vec::new(),
         };
+        let root = project.root.canonicalize().unwrap_or_else(|_| project.root.clone());
         while let Some(path) = pending.pop_front() {
-            let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let Ok(key) = path.canonicalize() else {
+                apis.warnings.push(Warning {
+                    path,
+                    reason: "imported but not found".into(),
+                });
+                continue;
+            };
+            if !key.starts_with(&root) {
+                apis.warnings.push(Warning {
+                    path,
+                    reason: "imported from outside the project, not read".into(),
+                });
+                continue;
+            }
             if seen.contains(&key) {
                 continue;
             }
@@ -199,7 +214,9 @@ fn api_files(service: &Path) -> Vec<PathBuf> {
             if name.starts_with('.') || name == "vendor" || name == "node_modules" {
                 continue;
             }
-            if path.is_dir() && depth < 6 {
+            // Symbolic links are not followed into folders.
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && depth < 6 {
                 pending.push((path, depth + 1));
             } else if name.ends_with(".api") && path.is_file() {
                 found.push(path);
@@ -225,9 +242,24 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("broken.api"), "type (\n").unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.api"), "type Secret { Key string }\n").unwrap();
+        std::fs::write(
+            dir.path().join("hostile.api"),
+            format!("import \"{}\"\nimport \"missing.api\"\n", outside.path().join("secret.api").display()),
+        )
+        .unwrap();
         let apis = Apis::load(&Project::at(dir.path()), dir.path());
-        assert_eq!(apis.warnings.len(), 1);
-        assert!(apis.warnings[0].reason.starts_with("2:1: the `type (` group is never closed"), "{}", apis.warnings[0]);
+        let reasons: Vec<&str> = apis.warnings.iter().map(|w| w.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "2:1: the `type (` group is never closed (the .api file is left out of the prompts)",
+                "imported from outside the project, not read",
+                "imported but not found",
+            ]
+        );
+        assert!(apis.declared("Secret").is_none());
         assert_eq!(apis.route("GetUser", "admin").unwrap().1.path, "/a");
         assert_eq!(apis.route("GetUser", "user").unwrap().1.path, "/u");
         assert!(apis.route("GetUser", "other").is_none());

@@ -60,16 +60,13 @@ impl Scaffold for Sponge {
                 methods: &dao.methods,
                 outline: outline.to_string(),
             };
-            context.droppable(
+            // Tight on budget, the methods stay and the outline goes.
+            context.reducible(
                 "dao",
-                view(&dao.outline),
+                (view(&dao.outline), view("")),
                 Droppable::DaoOutline,
-                &["dao methods", "dao outline"],
+                (&["dao methods", "dao outline"], &["dao methods"]),
             );
-            if let Some(part) = context.parts.last_mut() {
-                part.reduced = serde_json::to_value(view("")).ok();
-                part.reduced_labels = &["dao methods"];
-            }
             context.extends = Some(ExtendedFile {
                 name: dao.name,
                 path: dao.path,
