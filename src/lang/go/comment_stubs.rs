@@ -32,6 +32,10 @@ pub(super) fn comment_stub(body: Node, source: &str, markers: &Markers) -> Optio
 /// The comment forms the functions of `code` still hold anywhere in their bodies, as
 /// `(identity, comment as written)`: what an answer must have deleted.
 pub fn lingering_comments(code: &str, markers: &Markers) -> Vec<(String, String)> {
+    // Most answers hold no such text: they are not parsed once more (a hostile one may be megabytes).
+    if markers.comment_form(code).is_none() {
+        return Vec::new();
+    }
     let Some(tree) = parse(code) else {
         return Vec::new();
     };
