@@ -104,6 +104,12 @@ pub trait Language: Sync {
         Vec::new()
     }
 
+    /// The type names `code` (a declaration) mentions besides those it declares, in order, each with
+    /// the package it is qualified by (`model` in `model.UserModel`), if any.
+    fn type_names(&self, _code: &str) -> Vec<(Option<String>, String)> {
+        Vec::new()
+    }
+
     /// The method names of the interface (trait, protocol) called `name` in `source`.
     fn interface_methods(&self, _source: &str, _name: &str) -> Vec<String> {
         Vec::new()

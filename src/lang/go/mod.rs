@@ -14,6 +14,7 @@ pub mod outline;
 mod regions;
 mod stubs;
 mod toolchain;
+mod type_names;
 pub mod windows;
 
 use std::path::Path;
@@ -115,6 +116,10 @@ impl Language for Go {
             .import_specs()
             .map(|import| (import.alias.clone(), import.path.clone()))
             .collect()
+    }
+
+    fn type_names(&self, code: &str) -> Vec<(Option<String>, String)> {
+        type_names::type_names(code)
     }
 
     fn interface_methods(&self, source: &str, name: &str) -> Vec<String> {

@@ -54,7 +54,11 @@ pub fn discover(project: &Project, lang: Lang, service: &Path) -> Layers {
         }),
         ..Layers::default()
     };
-    for (qualifier, type_name) in qualified_names(&declaration) {
+    let qualified = lang
+        .type_names(&declaration)
+        .into_iter()
+        .filter_map(|(qualifier, name)| Some((qualifier?, name)));
+    for (qualifier, type_name) in qualified {
         let Some(dir) = imports
             .iter()
             .find(|(alias, path)| alias.as_deref().unwrap_or(last_segment(path)) == qualifier)
@@ -153,21 +157,6 @@ fn interface(project: &Project, lang: Lang, dir: &Path, name: &str) -> Option<Sh
     })
 }
 
-/// `pkg.Type` pairs in a struct declaration, in order, without repeats.
-fn qualified_names(declaration: &str) -> Vec<(String, String)> {
-    let mut found: Vec<(String, String)> = Vec::new();
-    for word in declaration.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')) {
-        let Some((qualifier, name)) = word.split_once('.') else {
-            continue;
-        };
-        let pair = (qualifier.to_string(), name.to_string());
-        if !qualifier.is_empty() && name.chars().next().is_some_and(char::is_uppercase) && !found.contains(&pair) {
-            found.push(pair);
-        }
-    }
-    found
-}
-
 /// The module path of the project's go.mod (`shop`).
 fn module_path(project: &Project) -> Option<String> {
     let go_mod = project.read("go.mod")?;
@@ -240,23 +229,4 @@ fn find_dir(root: &Path, names: &[&str], max_depth: usize) -> Option<PathBuf> {
         level = next;
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn qualified_names_of_a_service_context() {
-        let declaration = "type ServiceContext struct {\n\tConfig config.Config\n\tUserModel model.UserModel\n\tUserRpc userclient.User\n\tRedis *redis.Redis\n\tUserModel2 model.UserModel\n}";
-        assert_eq!(
-            qualified_names(declaration),
-            [
-                ("config".to_string(), "Config".to_string()),
-                ("model".into(), "UserModel".into()),
-                ("userclient".into(), "User".into()),
-                ("redis".into(), "Redis".into()),
-            ]
-        );
-    }
 }

@@ -122,7 +122,14 @@ impl Apis {
                 });
             } else if let Some(text) = fallback.and_then(|(source, lang)| lang.type_declaration(source, &name)) {
                 if depth < MAX_DEPTH {
-                    queue.extend(generated_references(&text).into_iter().map(|r| (r, depth + 1)));
+                    let referenced = fallback
+                        .map(|(_, lang)| lang.type_names(&text))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|(package, name)| {
+                            package.is_none() && name.chars().next().is_some_and(char::is_uppercase)
+                        });
+                    queue.extend(referenced.map(|(_, name)| (name, depth + 1)));
                 }
                 found.push(TypeView {
                     name,
@@ -161,28 +168,6 @@ fn normalize(name: &str) -> String {
         .or_else(|| lower.strip_suffix("logic"))
         .unwrap_or(&lower);
     trimmed.to_string()
-}
-
-/// The type names the fields of a generated struct (`internal/types/types.go`, one field a line:
-/// name, type, tag) mention.
-fn generated_references(declaration: &str) -> Vec<String> {
-    let field_types = declaration
-        .lines()
-        .filter_map(|line| {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            match words[..] {
-                [name, kind, ..] if !name.starts_with("//") && kind != "struct" => {
-                    Some(kind.to_string())
-                }
-                _ => None,
-            }
-        })
-        .collect();
-    references(&ApiType {
-        name: String::new(),
-        text: String::new(),
-        field_types,
-    })
 }
 
 /// The type names a type's fields mention: `[]Item`, `*Address`, `map[string]Tag` → `Item`, `Address`,
