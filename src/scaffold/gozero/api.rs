@@ -356,7 +356,6 @@ impl Parser<'_> {
         }
         let open = self.expect(Kind::Punct('{'), &format!("`{{` after type {}", name.text))?;
         let mut depth = 1;
-        let mut field_types = Vec::new();
         let mut line_words: Vec<(usize, String)> = Vec::new();
         let close = loop {
             let Some(token) = self.next() else {
@@ -374,22 +373,14 @@ impl Parser<'_> {
                 _ => {}
             }
         };
-        // One field a line: `Name Type` (the type is the second word) or an embedded `Type`.
-        let mut lines: Vec<Vec<String>> = Vec::new();
-        let mut last_line = 0;
-        for (line, word) in line_words {
-            if line != last_line || lines.is_empty() {
-                lines.push(Vec::new());
-                last_line = line;
-            }
-            if let Some(words) = lines.last_mut() {
-                words.push(word);
-            }
-        }
-        for words in lines {
-            let skip = usize::from(words.len() > 1);
-            field_types.extend(words.into_iter().skip(skip));
-        }
+        // One field a line: `Name Type …` (the type is the second word) or an embedded `Type`.
+        let field_types = line_words
+            .chunk_by(|a, b| a.0 == b.0)
+            .flat_map(|line| {
+                let skip = usize::from(line.len() > 1);
+                line.iter().skip(skip).map(|(_, word)| word.clone())
+            })
+            .collect();
         let body = &self.source[name.at.byte..close.end];
         let text = match start {
             Some(start) => self.source[start..close.end].to_string(),
