@@ -101,3 +101,62 @@ pub fn templates() -> impl Iterator<Item = (String, &'static Template)> {
             .map(move |t| (format!("{}/", scaffold.key()), t))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn examples() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+    }
+
+    fn recognised(lang: &str, root: &Path, file: &str) -> Option<&'static str> {
+        let lang = Lang::named(lang).expect("registered");
+        recognise(lang, root, &root.join(file)).map(|s| s.display_name())
+    }
+
+    #[test]
+    fn the_first_scaffold_that_recognises_a_project_decides() {
+        let store = examples().join("store");
+        assert_eq!(
+            recognised("go", &store, "internal/handler/coupon.go"),
+            Some("sponge")
+        );
+        let shop = examples().join("gozero-shop");
+        let logic = "app/order/cmd/api/internal/logic/order/getorderlogic.go";
+        assert_eq!(recognised("go", &shop, logic), Some("go-zero"));
+        // Not for another language's files, and not for a Go project none of them made.
+        assert_eq!(
+            recognised("rust", &store, "internal/handler/coupon.rs"),
+            None
+        );
+        let plain = tempfile::tempdir().unwrap();
+        std::fs::write(plain.path().join("go.mod"), "module plain\n").unwrap();
+        assert_eq!(recognised("go", plain.path(), "cmd/main.go"), None);
+        // Sponge's layout without its go.mod requirement is still sponge's, as before the registry.
+        assert_eq!(
+            recognised("go", plain.path(), "internal/service/user.go"),
+            Some("sponge")
+        );
+    }
+
+    #[test]
+    fn every_scaffold_has_a_key_and_its_templates_come_in_both_languages() {
+        for scaffold in SCAFFOLDS {
+            assert!(!scaffold.key().is_empty());
+            let templates = scaffold.templates();
+            for name in ["system.j2", "user.j2"] {
+                let langs: Vec<&str> = templates
+                    .iter()
+                    .filter(|t| t.name == name)
+                    .map(|t| t.lang)
+                    .collect();
+                assert!(
+                    langs.is_empty() || langs == ["en", "zh"],
+                    "{scaffold:?} {name}"
+                );
+            }
+        }
+    }
+}
