@@ -5,7 +5,9 @@
 //! service), and the project's package of coded errors. Each is found from the code: the
 //! ServiceContext's fields name the packages, the svc file's imports say where they are.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
 
@@ -77,7 +79,7 @@ pub fn discover(project: &Project, lang: Lang, service: &Path) -> Layers {
 
 /// The project's package of coded errors, if it has one: its import path and its files, outlined.
 pub fn error_package(project: &Project, lang: Lang) -> Option<Shown> {
-    let dir = find_dir(&project.root, ERROR_PACKAGES, 5)?;
+    let dir = error_dir(&project.root)?;
     let files = go_files(&dir);
     if files.is_empty() {
         return None;
@@ -103,6 +105,27 @@ pub fn error_package(project: &Project, lang: Lang) -> Option<Shown> {
         name: import,
         text,
     })
+}
+
+/// The folder of the project's error package, searched once per project root and run (every logic
+/// file of a project asks, and a monorepo has many folders).
+fn error_dir(root: &Path) -> Option<PathBuf> {
+    static FOUND: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
+    let cache = FOUND.get_or_init(Default::default);
+    let known = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(root)
+        .cloned();
+    if let Some(known) = known {
+        return known;
+    }
+    let found = find_dir(root, ERROR_PACKAGES, 5);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(root.to_path_buf(), found.clone());
+    found
 }
 
 /// A goctl model: the file declaring `type UserModel interface` in `dir`, outlined, with the
