@@ -57,9 +57,9 @@ fn main() {
         }
         let dao = context
             .file
-            .sponge
+            .scaffold
             .as_ref()
-            .and_then(|s| s.dao.as_ref())
+            .and_then(|s| s.extends.as_ref())
             .map_or(0, |dao| count(&dao.source));
         let whole = count(&job.file.source) + dao;
         let floor: usize = job

@@ -78,7 +78,7 @@ fn kept_note(kept: &Option<PathBuf>) -> String {
 }
 
 /// What the check expects of `job`'s answer: its stubs, and the file it may extend (sponge's dao file,
-/// as the context found it).
+/// as the scaffold found it).
 pub fn expected(job: &Job, context: &JobContext, markers: &Markers) -> Expected {
     Expected {
         target: TargetFile {
@@ -89,13 +89,13 @@ pub fn expected(job: &Job, context: &JobContext, markers: &Markers) -> Expected 
         },
         dependent: context
             .file
-            .sponge
+            .scaffold
             .as_ref()
-            .and_then(|s| s.dao.as_ref())
-            .map(|dao| DependentFile {
-                name: dao.name.clone(),
-                path: dao.path.clone(),
-                source: dao.source.clone(),
+            .and_then(|s| s.extends.as_ref())
+            .map(|file| DependentFile {
+                name: file.name.clone(),
+                path: file.path.clone(),
+                source: file.source.clone(),
             }),
         markers: markers.clone(),
     }

@@ -95,7 +95,8 @@ impl PathArgs {
 pub struct ScanArgs {
     #[command(flatten)]
     pub paths: PathArgs,
-    /// Also treat a panic("…") whose message contains TEXT as a stub marker (repeatable).
+    /// Also treat a panic("…") whose message contains TEXT, or a body of only a comment holding TEXT and
+    /// a zero-value return, as a stub marker (repeatable).
     #[arg(long = "marker", value_name = "TEXT")]
     pub markers: Vec<String>,
     /// Output format.
@@ -156,7 +157,8 @@ pub struct GenerateArgs {
     #[arg(long, short = 'n', visible_alias = "max-assistant-num", value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub concurrency: u32,
-    /// Also treat a panic("…") whose message contains TEXT as a stub marker (repeatable).
+    /// Also treat a panic("…") whose message contains TEXT, or a body of only a comment holding TEXT and
+    /// a zero-value return, as a stub marker (repeatable).
     #[arg(long = "marker", value_name = "TEXT")]
     pub markers: Vec<String>,
     /// Send nothing; print each job's prompt. Needs no key.

@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Everything language-specific sits behind [`lang::Language`], one folder per language under `lang/`;
-//! the stages hold a [`lang::Lang`] and never name a language. What the tool does to files whatever
+//! the stages hold a [`lang::Lang`] and never name a language. Everything a code generator decided
+//! (sponge, go-zero) sits behind [`scaffold::Scaffold`], one folder per scaffold under `scaffold/`. What the tool does to files whatever
 //! they hold (atomic writes, backups) is [`fsx`]'s. The binary (`src/main.rs`) only parses flags and
 //! calls [`commands`].
 
@@ -29,6 +30,7 @@ pub mod provider;
 pub mod redact;
 pub mod report;
 pub mod run;
+pub mod scaffold;
 pub mod scan;
 pub mod sidecar;
 pub mod trust;

@@ -6,6 +6,8 @@
 //! changes (nothing per job: no path, time or count); the user message puts what a service's jobs
 //! share first (the project context: dao, model, error codes), then the file's outline, then the job's
 //! own part (its API definition and stubs) last, so providers' prefix caches hit across a run's jobs.
+//! A scaffold's context goes to the templates under its key (`sponge`, `gozero`); a scaffold that
+//! brings its own templates (`prompts/<lang>/<key>/`) has them used for its files.
 //! `benches/prompts.rs` measures how much of each prompt is such a shared prefix.
 //!
 //! The budget drops context in a fixed order — error codes, model (for Rust: the type definitions),
@@ -22,6 +24,9 @@ use crate::context::proto::ProtoContext;
 use crate::context::tokens;
 use crate::lang::{DefinitionKind, Lang};
 use crate::plan::Job;
+use crate::scaffold::ScaffoldContext;
+
+pub use crate::context::budget::Droppable;
 
 /// The templates every language shares, `(lang, name, text)`; each language brings its own `system.j2`
 /// and `user.j2` (its dialect's `templates`, under its `template_folder`).
@@ -65,37 +70,6 @@ impl PromptLang {
 
 fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
-}
-
-/// Context pieces the budget may drop, in the order it drops them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Droppable {
-    ErrorCodes,
-    Model,
-    NestedProtoMessages,
-    DaoOutline,
-    OtherFunctionSignatures,
-}
-
-impl Droppable {
-    pub const ORDER: [Droppable; 5] = [
-        Droppable::ErrorCodes,
-        Droppable::Model,
-        Droppable::NestedProtoMessages,
-        Droppable::DaoOutline,
-        Droppable::OtherFunctionSignatures,
-    ];
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Droppable::ErrorCodes => "error codes",
-            Droppable::Model => "model",
-            Droppable::NestedProtoMessages => "nested proto messages",
-            Droppable::DaoOutline => "dao outline",
-            Droppable::OtherFunctionSignatures => "other functions' signatures",
-        }
-    }
 }
 
 /// A rendered prompt.
@@ -183,8 +157,21 @@ impl Templates {
         lang: PromptLang,
         budget: usize,
     ) -> Result<Prompt, PromptError> {
-        let folder = job.file.lang.dialect().template_folder;
-        let system = self.render_one(lang, &format!("{folder}system.j2"), &())?;
+        let scaffold = context.file.scaffold.as_ref();
+        let folder = match scaffold {
+            Some(found) if !found.scaffold.templates().is_empty() => {
+                format!("{}/", found.scaffold.key())
+            }
+            _ => job.file.lang.dialect().template_folder.to_string(),
+        };
+        let system_values: serde_json::Map<String, serde_json::Value> = scaffold
+            .map(|found| {
+                let values = serde_json::Value::Object(found.system.clone());
+                (found.scaffold.key().to_string(), values)
+            })
+            .into_iter()
+            .collect();
+        let system = self.render_one(lang, &format!("{folder}system.j2"), &system_values)?;
         let system_tokens = tokens::count(&system);
         let mut dropped = Vec::new();
         loop {
@@ -252,18 +239,26 @@ fn embedded() -> Vec<(&'static str, String, &'static str)> {
             )
         })
     });
-    shared.chain(own).collect()
+    let scaffolds = crate::scaffold::templates()
+        .map(|(folder, t)| (t.lang, format!("{folder}{}", t.name), t.text));
+    shared.chain(own).chain(scaffolds).collect()
 }
 
 /// What the templates see. Field names are the templates' variables.
 #[derive(Serialize)]
 struct View<'a> {
     file: FileView<'a>,
-    sponge: Option<SpongeView<'a>>,
     proto: ProtoView,
     /// Rust: the trait methods the stubs implement, then the types they name.
     definitions: Vec<DefinitionView<'a>>,
     stubs: Vec<StubView>,
+    /// The scaffold's parts that the budget kept, under its key: `sponge` → `{layer, dao, model, …}`.
+    #[serde(flatten)]
+    scaffold_values: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip)]
+    scaffold: Option<&'a ScaffoldContext>,
+    #[serde(skip)]
+    dropped: Vec<Droppable>,
 }
 
 #[derive(Serialize)]
@@ -279,28 +274,6 @@ struct FileView<'a> {
     name: &'a str,
     outline: &'a str,
     others_omitted: bool,
-}
-
-#[derive(Serialize)]
-struct SpongeView<'a> {
-    layer: &'a str,
-    dao: Option<DaoView<'a>>,
-    model: Option<SnippetView<'a>>,
-    ecode: Option<SnippetView<'a>>,
-}
-
-#[derive(Serialize)]
-struct DaoView<'a> {
-    name: &'a str,
-    interface: &'a str,
-    methods: &'a [String],
-    outline: &'a str,
-}
-
-#[derive(Serialize)]
-struct SnippetView<'a> {
-    name: &'a str,
-    text: &'a str,
 }
 
 #[derive(Serialize, Default)]
@@ -341,35 +314,16 @@ impl<'a> View<'a> {
                 },
                 others_omitted,
             },
-            sponge: file.sponge.as_ref().map(|sponge| SpongeView {
-                layer: &sponge.layer,
-                dao: sponge.dao.as_ref().map(|dao| DaoView {
-                    name: &dao.name,
-                    interface: &dao.interface,
-                    methods: &dao.methods,
-                    outline: if keeps(Droppable::DaoOutline) {
-                        &dao.outline
-                    } else {
-                        ""
-                    },
-                }),
-                model: sponge
-                    .model
-                    .as_ref()
-                    .filter(|_| keeps(Droppable::Model))
-                    .map(|m| SnippetView {
-                        name: &m.name,
-                        text: &m.text,
-                    }),
-                ecode: sponge
-                    .ecode
-                    .as_ref()
-                    .filter(|_| keeps(Droppable::ErrorCodes))
-                    .map(|e| SnippetView {
-                        name: &e.name,
-                        text: &e.text,
-                    }),
-            }),
+            scaffold_values: file
+                .scaffold
+                .iter()
+                .map(|found| {
+                    let values = serde_json::Value::Object(found.values(dropped));
+                    (found.scaffold.key().to_string(), values)
+                })
+                .collect(),
+            scaffold: file.scaffold.as_ref(),
+            dropped: dropped.to_vec(),
             proto: proto_view(
                 &context.proto,
                 keeps(Droppable::NestedProtoMessages),
@@ -402,22 +356,19 @@ impl<'a> View<'a> {
 
     /// Whether dropping `piece` would change anything.
     fn holds(&self, piece: Droppable) -> bool {
-        let sponge = self.sponge.as_ref();
-        match piece {
-            Droppable::ErrorCodes => sponge.is_some_and(|s| s.ecode.is_some()),
-            Droppable::Model => {
-                sponge.is_some_and(|s| s.model.is_some())
-                    || self
-                        .definitions
-                        .iter()
-                        .any(|d| d.kind == DefinitionKind::Type)
+        let in_scaffold = self
+            .scaffold
+            .is_some_and(|s| !self.dropped.contains(&piece) && s.holds(piece));
+        in_scaffold
+            || match piece {
+                Droppable::ErrorCodes | Droppable::DaoOutline => false,
+                Droppable::Model => self
+                    .definitions
+                    .iter()
+                    .any(|d| d.kind == DefinitionKind::Type),
+                Droppable::NestedProtoMessages => self.proto.nested_count > 0,
+                Droppable::OtherFunctionSignatures => !self.file.others_omitted,
             }
-            Droppable::NestedProtoMessages => self.proto.nested_count > 0,
-            Droppable::DaoOutline => sponge
-                .and_then(|s| s.dao.as_ref())
-                .is_some_and(|d| !d.outline.is_empty()),
-            Droppable::OtherFunctionSignatures => !self.file.others_omitted,
-        }
     }
 
     fn included(&self) -> Vec<&'static str> {
@@ -442,19 +393,8 @@ impl<'a> View<'a> {
         if has(DefinitionKind::Type) {
             pieces.push("type definitions");
         }
-        if let Some(sponge) = &self.sponge {
-            if let Some(dao) = &sponge.dao {
-                pieces.push("dao methods");
-                if !dao.outline.is_empty() {
-                    pieces.push("dao outline");
-                }
-            }
-            if sponge.model.is_some() {
-                pieces.push("model");
-            }
-            if sponge.ecode.is_some() {
-                pieces.push("error codes");
-            }
+        if let Some(scaffold) = self.scaffold {
+            pieces.extend(scaffold.labels(&self.dropped));
         }
         pieces.push("stubs");
         pieces

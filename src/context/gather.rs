@@ -1,8 +1,9 @@
 //! Gathering a job's context: per project (its `.proto` index, loaded once per run; the project's files
 //! in the job's language, for languages that look definitions up in them), per file (outline and the
-//! generator's layers, shared by the file's jobs) and per job (the proto definitions its stubs name; the
+//! scaffold's context, shared by the file's jobs) and per job (the proto definitions its stubs name; the
 //! definitions they depend on). What each piece is in a given language is the language's business
-//! (`Language::proto_refs`, `layers`, `definitions`); this module finds roots, loads and caches.
+//! (`Language::proto_refs`, `definitions`), what a generator's layers hold the scaffold's
+//! (`Scaffold::context`); this module finds roots, loads and caches.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use super::proto::{ProtoContext, ProtoIndex};
 use crate::fsx::absolute;
 use crate::lang::context::relative_name;
-use crate::lang::{Definition, Lang, OtherFunctions, ProjectFiles, SpongeContext};
+use crate::lang::{Definition, Lang, OtherFunctions, ProjectFiles};
 use crate::plan::Job;
+use crate::scaffold::{ScaffoldContext, SourceFile};
 use crate::scan::walk::{for_each_candidate, Target};
 use crate::scan::Warning;
 
@@ -38,7 +40,8 @@ pub struct FileContext {
     pub outline: String,
     /// The same without the other functions at all, for when the budget is tight.
     pub outline_without_others: String,
-    pub sponge: Option<SpongeContext>,
+    /// What the project's scaffold (sponge, go-zero) found around the file, if one recognised it.
+    pub scaffold: Option<ScaffoldContext>,
 }
 
 /// Caches across a run's jobs; build one per run.
@@ -56,9 +59,11 @@ impl Gatherer {
         let file = self.file_context(job);
         let index = self.proto_index(&file.module_root);
         let lang = job.file.lang;
+        let proto_applies = file.scaffold.as_ref().is_none_or(|s| s.proto);
         let refs: Vec<_> = job
             .stubs
             .iter()
+            .filter(|_| proto_applies)
             .flat_map(|stub| lang.proto_refs(stub))
             .collect();
         let root = file.module_root.clone();
@@ -89,6 +94,23 @@ impl Gatherer {
         let lang = job.file.lang;
         let module_root = module_root(path);
         let absolute = absolute(path);
+        let scaffold = crate::scaffold::context_for(
+            &module_root,
+            &SourceFile {
+                lang,
+                path: &absolute,
+                source,
+                stubs: &job.file.stubs,
+            },
+        );
+        if let Some(found) = &scaffold {
+            for warning in &found.warnings {
+                // Every logic file of a service reads the same `.api` files: say it once.
+                if !self.warnings.contains(warning) {
+                    self.warnings.push(warning.clone());
+                }
+            }
+        }
         let context = Arc::new(FileContext {
             name: relative_name(&module_root, &absolute),
             outline: lang.outline_around(source, &job.file.stubs, OtherFunctions::Signatures),
@@ -97,7 +119,7 @@ impl Gatherer {
                 &job.file.stubs,
                 OtherFunctions::Omitted,
             ),
-            sponge: lang.layers(&module_root, &absolute, source),
+            scaffold,
             module_root,
         });
         self.files.insert(path.clone(), Arc::clone(&context));

@@ -71,6 +71,12 @@ pub enum Problem {
         identity: String,
         marker: String,
     },
+    /// A function still holds a generator's stub comment (goctl's `// todo: …`), stub or not.
+    GeneratorComment {
+        file: String,
+        identity: String,
+        comment: String,
+    },
     UnknownFile {
         named: String,
     },
@@ -154,6 +160,14 @@ impl fmt::Display for Problem {
             } => write!(
                 f,
                 "{file}: {identity} still calls {marker} (implement its body)"
+            ),
+            Problem::GeneratorComment {
+                file,
+                identity,
+                comment,
+            } => write!(
+                f,
+                "{file}: {identity} still holds the generator's comment `{comment}` (implement the body and delete the comment)"
             ),
             Problem::UnknownFile { named } => write!(
                 f,

@@ -1,18 +1,34 @@
 //! Which calls mark a stub, and the byte prefilter that lets most files skip parsing.
 //!
 //! Each language's default markers are its own (its dialect's `marker_needles`, and the messages its
-//! stub finder accepts); `--marker TEXT` adds a marker whose message contains TEXT, in every language.
+//! stub finder accepts); the scaffolds add the [`CommentForm`]s their generators write (goctl's
+//! `// todo: add your logic here and delete this line` above a zero-value return); `--marker TEXT` adds
+//! a marker whose message contains TEXT, and a comment form of TEXT, in every language.
 //! Parsing decides whether a marker is *executed*; this module only answers "could this file hold one?"
-//! (bytes) and "is this message a marker?" (text).
+//! (bytes), "is this message a marker?" and "is this comment a stub's?" (text).
+
+use std::borrow::Cow;
 
 use memchr::memmem;
 
 use super::Lang;
 
+/// A stub form that is a comment rather than a call: a body that holds only comments, one holding
+/// `text`, and a return of zero values. A language's stub finder decides what "zero values" are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentForm {
+    /// What `scan`'s `marker` field says for it (`goctl`); `None`: the comment as written (a
+    /// `--marker` text's form).
+    pub name: Option<Cow<'static, str>>,
+    pub text: Cow<'static, str>,
+}
+
 /// The marker set of one run.
 #[derive(Debug, Clone)]
 pub struct Markers {
     extra: Vec<String>,
+    /// The scaffolds' comment forms, then one per extra marker.
+    comments: Vec<CommentForm>,
     /// Per registered language (by registry order): its needles and every extra marker. A file none of
     /// them occurs in cannot hold a stub, so it is never parsed.
     needles: Vec<(&'static str, Vec<memmem::Finder<'static>>)>,
@@ -28,6 +44,13 @@ impl Markers {
     /// The default markers plus `extra` (from `--marker`); empty extras are ignored.
     pub fn new(extra: Vec<String>) -> Markers {
         let extra: Vec<String> = extra.into_iter().filter(|m| !m.is_empty()).collect();
+        let comments: Vec<CommentForm> = crate::scaffold::stub_forms()
+            .cloned()
+            .chain(extra.iter().map(|text| CommentForm {
+                name: None,
+                text: Cow::Owned(text.clone()),
+            }))
+            .collect();
         let needles = Lang::all()
             .map(|lang| {
                 let finders = lang
@@ -35,13 +58,17 @@ impl Markers {
                     .marker_needles
                     .iter()
                     .map(|needle| needle.as_bytes())
-                    .chain(extra.iter().map(|m| m.as_bytes()))
+                    .chain(comments.iter().map(|form| form.text.as_bytes()))
                     .map(|needle| memmem::Finder::new(needle).into_owned())
                     .collect();
                 (lang.name(), finders)
             })
             .collect();
-        Markers { extra, needles }
+        Markers {
+            extra,
+            comments,
+            needles,
+        }
     }
 
     /// Whether `bytes`, source in the language called `lang`, could hold a marker. False means:
@@ -80,6 +107,13 @@ impl Markers {
     /// The `--marker` texts.
     pub fn extra(&self) -> &[String] {
         &self.extra
+    }
+
+    /// The comment form a comment's text (markers removed or not) holds, if any.
+    pub fn comment_form(&self, comment: &str) -> Option<&CommentForm> {
+        self.comments
+            .iter()
+            .find(|form| comment.contains(form.text.as_ref()))
     }
 }
 

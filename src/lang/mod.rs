@@ -9,8 +9,9 @@
 //! This module also owns the types the stages speak in across languages: a [`Stub`], the contract
 //! between `check` and a language's checker ([`answer`]), the context a language contributes to a
 //! prompt ([`context`]), and what a merge gives ([`merged`]).
-//! It knows nothing of HTTP or prompts; the only files a language reads are its project's own (a
-//! sponge project's dao, a crate's trait definitions), through the callers' paths.
+//! It knows nothing of HTTP or prompts, nor of code generators (those are `scaffold/`'s, which ask a
+//! language for what its syntax holds: outlines, type declarations, interface methods); the only files
+//! a language reads are its project's own (a crate's trait definitions), through the callers' paths.
 
 pub mod answer;
 pub mod context;
@@ -28,9 +29,9 @@ use std::path::Path;
 use std::process::Command;
 
 pub use answer::{Block, CheckedFile, DependentFile, Expected, Problem, Problems, TargetFile};
-pub use context::{Definition, DefinitionKind, ProjectFiles, ProtoRef, SpongeContext};
+pub use context::{Definition, DefinitionKind, ProjectFiles, ProtoRef};
 pub use dialect::{Dialect, Template};
-pub use markers::Markers;
+pub use markers::{CommentForm, Markers};
 pub use merged::{MergeError, Merged};
 pub use toolchain::{Diagnostic, Replacement, ToolError, Toolchain};
 
@@ -104,10 +105,25 @@ pub trait Language: Sync {
         Vec::new()
     }
 
-    /// The layers a code generator put the file in (sponge's handler → dao → model), found from the
-    /// file itself; `root` is the project root, `file` the file's absolute path.
-    fn layers(&self, _root: &Path, _file: &Path, _source: &str) -> Option<SpongeContext> {
+    /// The declaration of the type called `name` in `source`, with its doc comment, as written.
+    fn type_declaration(&self, _source: &str, _name: &str) -> Option<String> {
         None
+    }
+
+    /// The imports of `source`, as `(alias, path)`: the alias as written, `None` for none.
+    fn imports(&self, _source: &str) -> Vec<(Option<String>, String)> {
+        Vec::new()
+    }
+
+    /// The type names `code` (a declaration) mentions besides those it declares, in order, each with
+    /// the package it is qualified by (`model` in `model.UserModel`), if any.
+    fn type_names(&self, _code: &str) -> Vec<(Option<String>, String)> {
+        Vec::new()
+    }
+
+    /// The method names of the interface (trait, protocol) called `name` in `source`.
+    fn interface_methods(&self, _source: &str, _name: &str) -> Vec<String> {
+        Vec::new()
     }
 
     /// Definitions from the project's other files that the stubs depend on (the trait method a stub

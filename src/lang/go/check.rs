@@ -304,9 +304,22 @@ impl<'a> ExpectedFiles<'a> {
             }
         }
         for (_, block) in &listed {
+            // A generator's comment left in (goctl's todo) is its own problem, stub or not.
+            let lingering =
+                super::comment_stubs::lingering_comments(&block.code, &self.expected.markers);
+            for (identity, comment) in &lingering {
+                if self.is_kept_stub(identity) {
+                    problems.push(Problem::GeneratorComment {
+                        file: name.clone(),
+                        identity: identity.clone(),
+                        comment: comment.clone(),
+                    });
+                }
+            }
             for stub in super::stubs::find_stubs(&block.code, &self.expected.markers) {
                 let identity = stub.identity();
-                if self.is_kept_stub(&identity) {
+                let reported = lingering.iter().any(|(i, _)| *i == identity);
+                if self.is_kept_stub(&identity) && !reported {
                     problems.push(Problem::StillStub {
                         file: name.clone(),
                         identity,

@@ -3,11 +3,11 @@
 //! tree-sitter recovers from syntax errors, so a file that does not compile still yields every
 //! declaration the parser could make sense of — a stub in a half-edited file is still found.
 //! Finding stubs and the syntax helpers live in [`stubs`], declarations in [`decls`], the outline in
-//! [`outline`], checking answers in [`check`], merging in [`merge`], and sponge's layers (handler →
-//! dao → model) in [`sponge`]. A large file is searched and outlined by windows cut at its top-level
+//! [`outline`], checking answers in [`check`] and merging in [`merge`]. A large file is searched and outlined by windows cut at its top-level
 //! declarations ([`windows`], cut points from [`regions`]) instead of one tree of the whole file.
 
 mod check;
+pub mod comment_stubs;
 pub mod decls;
 mod imports;
 pub mod merge;
@@ -15,9 +15,9 @@ pub mod outline;
 mod redefinitions;
 mod reads;
 mod regions;
-mod sponge;
 mod stubs;
 mod toolchain;
+mod type_names;
 pub mod windows;
 
 use std::path::Path;
@@ -26,7 +26,7 @@ use std::process::Command;
 use crate::lang::tools::on_path;
 use crate::lang::{
     Block, CheckedFile, Dialect, Expected, Language, MergeError, Merged, OtherFunctions, Problems,
-    ProtoRef, SpongeContext, Stub,
+    ProtoRef, Stub,
 };
 pub(crate) use stubs::{for_each_function, parse, string_literal_value, text, DocRun};
 pub use stubs::whole_file_stubs;
@@ -114,8 +114,25 @@ impl Language for Go {
             .collect()
     }
 
-    fn layers(&self, root: &Path, file: &Path, source: &str) -> Option<SpongeContext> {
-        sponge::discover(root, file, source)
+    fn type_declaration(&self, source: &str, name: &str) -> Option<String> {
+        let listed = decls::list(source);
+        let decl = listed.find(&format!("type {name}"))?;
+        source.get(decl.span.clone()).map(str::to_string)
+    }
+
+    fn imports(&self, source: &str) -> Vec<(Option<String>, String)> {
+        decls::list(source)
+            .import_specs()
+            .map(|import| (import.alias.clone(), import.path.clone()))
+            .collect()
+    }
+
+    fn type_names(&self, code: &str) -> Vec<(Option<String>, String)> {
+        type_names::type_names(code)
+    }
+
+    fn interface_methods(&self, source: &str, name: &str) -> Vec<String> {
+        outline::interface_methods(source, name)
     }
 }
 

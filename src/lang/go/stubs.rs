@@ -117,7 +117,10 @@ impl DocRun {
 
 fn stub_of(decl: Node, doc_start: Option<usize>, source: &str, markers: &Markers) -> Option<Stub> {
     let body = decl.child_by_field_name("body")?;
-    let call = find_marker_call(body, source, markers)?;
+    let (marker, hint) = match find_marker_call(body, source, markers) {
+        Some(call) => (text(call, source).to_string(), hint_after(call, body, source)),
+        None => (super::comment_stubs::comment_stub(body, source, markers)?, String::new()),
+    };
     let name = text(decl.child_by_field_name("name")?, source).to_string();
     let start = decl.start_position();
     let line_start = source[..decl.start_byte()].rfind('\n').map_or(0, |i| i + 1);
@@ -135,12 +138,12 @@ fn stub_of(decl: Node, doc_start: Option<usize>, source: &str, markers: &Markers
         receiver,
         line: start.row + 1,
         column: source[line_start..decl.start_byte()].chars().count() + 1,
-        marker: text(call, source).to_string(),
+        marker,
         doc: doc_text(&source[doc_start..decl.start_byte()]),
         signature: source[decl.start_byte()..body.start_byte()]
             .trim_end()
             .to_string(),
-        hint: hint_after(call, body, source),
+        hint,
         decl: decl.start_byte()..decl.end_byte(),
         decl_with_doc: doc_start..decl.end_byte(),
     })

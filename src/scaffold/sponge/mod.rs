@@ -1,38 +1,156 @@
-//! Sponge's layers: for a stub in `handler`/`service`/`biz`/`logic`, the data access it will call.
+//! Sponge: its projects, and its layers: for a stub in `handler`/`service`/`biz`/`logic`, the data
+//! access it will call.
 //!
 //! A senior engineer implementing a handler method opens three more files: the dao (what queries exist,
 //! which to reuse, where a new one goes), the model (the table's fields) and the service's error codes.
 //! This module finds them from the handler's own code — the `dao.XxxDao` field names the interface, the
 //! interface's file is the dao file, its `model.X` types name the model — falling back to sponge's naming
 //! (`internal/dao/<stem>.go`) only to order the search.
+//!
+//! Sponge recognises a project whose go.mod requires sponge, and — as before scaffolds had a registry,
+//! since it is the last in it — any file in a folder named after one of its layers. Its context goes to
+//! the language's own templates (`prompts/<lang>/system.j2`, `user.j2`) under the key `sponge`.
 
 use std::path::{Path, PathBuf};
 
-use super::outline::{interface_methods, outline};
-use crate::lang::context::{relative_name, DaoFile, Snippet, SpongeContext};
-use crate::lang::OtherFunctions;
+use serde::Serialize;
+
+use crate::context::budget::Droppable;
+use crate::lang::context::relative_name;
+use crate::lang::{Lang, OtherFunctions};
+use crate::scaffold::{ExtendedFile, Project, Scaffold, ScaffoldContext, SourceFile};
 
 /// Folder names of the layers whose stubs call into a dao.
 pub const LAYERS: &[&str] = &["handler", "service", "biz", "logic"];
 
-/// The layer context of `file` (inside module `root`), or `None` when the file is not in a sponge layer.
-pub fn discover(root: &Path, file: &Path, source: &str) -> Option<SpongeContext> {
-    let layer = file
-        .parent()?
+/// What go.mod requires in a sponge project (the module moved from `zhufuyi`).
+const MODULES: &[&str] = &["github.com/go-dev-frame/sponge", "github.com/zhufuyi/sponge"];
+
+/// The sponge scaffold.
+pub struct Sponge;
+
+impl Scaffold for Sponge {
+    fn key(&self) -> &'static str {
+        "sponge"
+    }
+
+    fn display_name(&self) -> &'static str {
+        "sponge"
+    }
+
+    fn language(&self) -> &'static str {
+        "go"
+    }
+
+    fn recognises(&self, project: &Project, file: &Path) -> bool {
+        let required = project
+            .read("go.mod")
+            .is_some_and(|go_mod| MODULES.iter().any(|m| go_mod.contains(m)));
+        required || layer_of(file).is_some()
+    }
+
+    fn context(&self, project: &Project, file: &SourceFile) -> Option<ScaffoldContext> {
+        let found = discover(file.lang, &project.root, file.path, file.source)?;
+        let mut context = ScaffoldContext::of(&Sponge);
+        context.keep("layer", &found.layer, &[]);
+        if let Some(dao) = found.dao {
+            let view = |outline: &str| DaoView {
+                name: &dao.name,
+                interface: &dao.interface,
+                methods: &dao.methods,
+                outline: outline.to_string(),
+            };
+            // Tight on budget, the methods stay and the outline goes.
+            context.reducible(
+                "dao",
+                (view(&dao.outline), view("")),
+                Droppable::DaoOutline,
+                (&["dao methods", "dao outline"], &["dao methods"]),
+            );
+            context.extends = Some(ExtendedFile {
+                name: dao.name,
+                path: dao.path,
+                source: dao.source,
+            });
+        }
+        if let Some(model) = found.model {
+            context.droppable("model", model, Droppable::Model, &["model"]);
+        }
+        if let Some(ecode) = found.ecode {
+            context.droppable("ecode", ecode, Droppable::ErrorCodes, &["error codes"]);
+        }
+        Some(context)
+    }
+}
+
+/// What the templates see of the dao: `sponge.dao.name`, `.interface`, `.methods`, `.outline`.
+#[derive(Serialize)]
+struct DaoView<'a> {
+    name: &'a str,
+    interface: &'a str,
+    methods: &'a [String],
+    outline: String,
+}
+
+/// The layer context of a file in a sponge project (its handler, service, biz or logic).
+#[derive(Debug, Clone)]
+struct SpongeContext {
+    /// `handler`, `service`, …
+    layer: String,
+    dao: Option<DaoFile>,
+    model: Option<Snippet>,
+    ecode: Option<Snippet>,
+}
+
+/// The dao file a layered stub is likely to extend.
+#[derive(Debug, Clone)]
+struct DaoFile {
+    /// Relative to the module root, with `/`: `internal/dao/coupon.go`.
+    name: String,
+    path: PathBuf,
+    source: String,
+    /// The interface the handler holds: `CouponDao`.
+    interface: String,
+    /// Its existing methods, to be reused rather than rewritten.
+    methods: Vec<String>,
+    /// The file with method bodies elided.
+    outline: String,
+}
+
+/// A file shown whole (or outlined) as context: `sponge.model.name`, `.text`.
+#[derive(Debug, Clone, Serialize)]
+struct Snippet {
+    name: String,
+    text: String,
+}
+
+/// The layer folder `file` sits in, if any.
+fn layer_of(file: &Path) -> Option<&str> {
+    file.parent()?
         .file_name()?
         .to_str()
-        .filter(|name| LAYERS.contains(name))?
-        .to_string();
+        .filter(|name| LAYERS.contains(name))
+}
+
+/// The layer context of `file` (inside module `root`), or `None` when the file is not in a sponge layer.
+fn discover(lang: Lang, root: &Path, file: &Path, source: &str) -> Option<SpongeContext> {
+    let layer = layer_of(file)?.to_string();
     let stem = file.file_stem()?.to_str()?;
     let internal = root.join("internal");
     let dao = dao_interfaces_used(source)
         .into_iter()
-        .find_map(|interface| find_dao(root, &internal.join("dao"), stem, &interface));
+        .find_map(|interface| find_dao(lang, root, &internal.join("dao"), stem, &interface));
     let model_type = dao
         .as_ref()
         .and_then(|d| d.interface.strip_suffix("Dao"))
         .map(str::to_string);
-    let model = find_model(root, &internal.join("model"), stem, model_type.as_deref());
+    let model = find_model(
+        lang,
+        root,
+        &internal.join("model"),
+        stem,
+        model_type.as_deref(),
+    );
     let ecode = ["_http.go", "_rpc.go", ".go"].iter().find_map(|suffix| {
         let path = internal.join("ecode").join(format!("{stem}{suffix}"));
         snippet(root, &path)
@@ -67,7 +185,13 @@ fn dao_interfaces_used(source: &str) -> Vec<String> {
     names
 }
 
-fn find_dao(root: &Path, dao_dir: &Path, stem: &str, interface: &str) -> Option<DaoFile> {
+fn find_dao(
+    lang: Lang,
+    root: &Path,
+    dao_dir: &Path,
+    stem: &str,
+    interface: &str,
+) -> Option<DaoFile> {
     let declaration = format!("type {interface} interface");
     let (path, source) = candidates(dao_dir, stem)
         .into_iter()
@@ -75,8 +199,8 @@ fn find_dao(root: &Path, dao_dir: &Path, stem: &str, interface: &str) -> Option<
         .find(|(_, source)| source.contains(&declaration))?;
     Some(DaoFile {
         name: relative_name(root, &path),
-        methods: interface_methods(&source, interface),
-        outline: outline(&source, &[], OtherFunctions::Signatures),
+        methods: lang.interface_methods(&source, interface),
+        outline: lang.outline(&source, OtherFunctions::Signatures),
         interface: interface.to_string(),
         path,
         source,
@@ -84,6 +208,7 @@ fn find_dao(root: &Path, dao_dir: &Path, stem: &str, interface: &str) -> Option<
 }
 
 fn find_model(
+    lang: Lang,
     root: &Path,
     model_dir: &Path,
     stem: &str,
@@ -96,7 +221,7 @@ fn find_model(
         let declares_type = declaration.as_ref().is_some_and(|d| source.contains(d));
         (declares_type || (declaration.is_none() && named_like_file)).then(|| Snippet {
             name: relative_name(root, &path),
-            text: outline(&source, &[], OtherFunctions::Signatures),
+            text: lang.outline(&source, OtherFunctions::Signatures),
         })
     })
 }
@@ -132,6 +257,10 @@ fn snippet(root: &Path, path: &Path) -> Option<Snippet> {
 mod tests {
     use super::*;
 
+    fn go() -> Lang {
+        Lang::named("go").expect("go is registered")
+    }
+
     fn example() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/store")
     }
@@ -141,7 +270,7 @@ mod tests {
         let root = example();
         let file = root.join("internal/handler/coupon.go");
         let source = std::fs::read_to_string(&file).unwrap();
-        let context = discover(&root, &file, &source).expect("handler is a layer");
+        let context = discover(go(), &root, &file, &source).expect("handler is a layer");
         assert_eq!(context.layer, "handler");
         let dao = context.dao.expect("dao found");
         assert_eq!(dao.name, "internal/dao/coupon.go");
@@ -160,7 +289,7 @@ mod tests {
     fn files_outside_layers_have_no_layer_context() {
         let root = example();
         let file = root.join("internal/dao/coupon.go");
-        assert!(discover(&root, &file, "package dao").is_none());
+        assert!(discover(go(), &root, &file, "package dao").is_none());
     }
 
     #[test]
