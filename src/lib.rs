@@ -22,6 +22,7 @@ pub mod context;
 pub mod fsx;
 pub mod lang;
 pub mod merge;
+pub mod oneline;
 pub mod plan;
 pub mod prompt;
 pub mod provider;

@@ -32,7 +32,7 @@ pub use context::{Definition, DefinitionKind, ProjectFiles, ProtoRef, SpongeCont
 pub use dialect::{Dialect, Template};
 pub use markers::Markers;
 pub use merged::{MergeError, Merged};
-pub use toolchain::{Diagnostic, Replacement, ToolError, Toolchain};
+pub use toolchain::{Checked, Diagnostic, Replacement, ToolError, Toolchain};
 
 /// One language `assistant` works in. Implementations are unit structs registered in [`LANGUAGES`].
 pub trait Language: Sync {
