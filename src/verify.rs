@@ -486,10 +486,10 @@ fn judge(
 /// Adds `checked` to the parts accepted for its files.
 fn record(accepted: &mut HashMap<PathBuf, Vec<CheckedFile>>, checked: &[CheckedFile]) {
     for file in checked {
-        accepted
-            .entry(absolute(&file.path))
-            .or_default()
-            .push(file.clone());
+        let parts = accepted.entry(absolute(&file.path)).or_default();
+        if !parts.contains(file) {
+            parts.push(file.clone());
+        }
     }
 }
 
@@ -506,7 +506,11 @@ fn collisions(
             continue;
         };
         for name in &file.functions {
-            if earlier.iter().any(|part| part.functions.contains(name)) {
+            // The same code again (a job verified twice) is no other part.
+            if earlier
+                .iter()
+                .any(|part| part.code != file.code && part.functions.contains(name))
+            {
                 problems.push(Problem::Conflict {
                     file: shown_name(expected, &file.path),
                     detail: format!(
@@ -757,6 +761,77 @@ mod tests {
         );
     }
 
+    fn expected(target: &str) -> Expected {
+        Expected {
+            target: crate::lang::TargetFile {
+                name: "h/h.go".into(),
+                path: PathBuf::from(target),
+                source: "package h\n".into(),
+                stubs: Vec::new(),
+            },
+            dependent: None,
+            markers: crate::lang::Markers::default(),
+        }
+    }
+
+    #[test]
+    fn only_lines_of_the_jobs_own_files_are_quoted() {
+        let expected = expected("/p/h/h.go");
+        let own = vec![Replacement {
+            path: PathBuf::from("/p/h/h.go"),
+            text: "package h\n\nfunc F() { x := 0 }\n".into(),
+        }];
+        let mine = problem(
+            "go build",
+            Path::new("/p"),
+            &expected,
+            &own,
+            diagnostic("/p/h/h.go", 3, "declared and not used: x"),
+        );
+        let theirs = problem(
+            "go build",
+            Path::new("/p"),
+            &expected,
+            &own,
+            diagnostic("/p/h/other.go", 3, "undefined: y"),
+        );
+        let shown = |p: &Problem| p.to_string();
+        assert!(shown(&mine).contains("`func F() { x := 0 }`"), "{mine}");
+        assert_eq!(shown(&theirs), "h/other.go:3:1: undefined: y (go build)");
+    }
+
+    #[test]
+    fn a_name_two_parts_define_is_a_problem_but_the_same_part_again_is_not() {
+        let expected = expected("/p/h/h.go");
+        let part = |code: &str, functions: &[&str]| CheckedFile {
+            path: PathBuf::from("/p/h/h.go"),
+            code: code.into(),
+            functions: functions.iter().map(|f| f.to_string()).collect(),
+        };
+        let first = part(
+            "package h\n\nfunc A() {}\n\nfunc helper() {}\n",
+            &["A", "helper"],
+        );
+        let mut accepted = HashMap::new();
+        record(&mut accepted, std::slice::from_ref(&first));
+        assert!(collisions(&accepted, &expected, std::slice::from_ref(&first)).is_empty());
+        let second = part(
+            "package h\n\nfunc B() {}\n\nfunc helper() int { return 1 }\n",
+            &["B", "helper"],
+        );
+        let found = collisions(&accepted, &expected, &[second]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .to_string()
+                .starts_with("h/h.go: helper is already defined"),
+            "{}",
+            found[0]
+        );
+        let third = part("package h\n\nfunc C() {}\n", &["C"]);
+        assert!(collisions(&accepted, &expected, &[third]).is_empty());
+    }
+
     #[test]
     fn labels_say_what_checked_or_why_nothing_did() {
         assert_eq!(Verdict::Verified { tool: "go build" }.label(), "go build");
@@ -764,5 +839,12 @@ mod tests {
             reason: "go not on PATH".into(),
         };
         assert_eq!(skipped.label(), "no (go not on PATH)");
+        let two_lines = Verdict::Skipped {
+            reason: "go: errors parsing go.mod:\n/p/go.mod:3: invalid go version".into(),
+        };
+        assert_eq!(
+            two_lines.label(),
+            "no (go: errors parsing go.mod: /p/go.mod:3: invalid go version)"
+        );
     }
 }
