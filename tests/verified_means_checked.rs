@@ -6,6 +6,8 @@
 //! parts collide, a go.mod with a three-part `go` line. Nothing is downloaded: `.cargo/config.toml`
 //! pins GOPROXY=off and GOTOOLCHAIN=local for the tests.
 
+#[path = "support/fake_batch.rs"]
+mod fake_batch;
 #[path = "support/fake_llm.rs"]
 mod fake_llm;
 #[path = "support/project.rs"]
@@ -17,6 +19,7 @@ use std::process::Command as StdCommand;
 use std::time::Duration;
 
 use assert_cmd::Command;
+use fake_batch::{FakeBatch, Plan};
 use fake_llm::{Behaviour, FakeLlm, Recorded, Reply, Script};
 use project::{assistant, copy_dir, events, manifest_dir};
 use serde_json::Value;
@@ -512,4 +515,72 @@ fn answers_of_one_package_share_toolchain_runs() {
         "{:?}",
         flawed[0]
     );
+}
+
+/// The same on the batch road: `batch collect` verifies and writes sidecars whose header stays on one
+/// line (Go 1.19 on a `go 1.22.9` module) and that merge.
+#[test]
+fn batch_collect_writes_one_line_verdicts_that_merge() {
+    for go in gos() {
+        let shop = shop();
+        let root = shop.path();
+        fs::write(root.join("go.mod"), "module shop\n\ngo 1.22.9\n").unwrap();
+        let server = FakeBatch::start(Plan::new(|_, _| right()));
+        let submitted = assistant(root)
+            .args([
+                "generate", "--batch", "--type", "openai", "--verify", "auto",
+            ])
+            .args(["--base-url", &server.base_url(), "--api-key", KEY])
+            .env("PATH", go.path_env())
+            .output()
+            .unwrap();
+        assert!(
+            submitted.status.success(),
+            "{}",
+            String::from_utf8_lossy(&submitted.stderr)
+        );
+        let collected = assistant(root)
+            .args([
+                "batch",
+                "collect",
+                "--wait",
+                "--format",
+                "json",
+                "--api-key",
+                KEY,
+            ])
+            .env("ASSISTANT_BATCH_POLL_MS", "40")
+            .env("PATH", go.path_env())
+            .timeout(Duration::from_secs(600))
+            .output()
+            .unwrap();
+        let run = Run {
+            code: collected.status.code(),
+            events: events(&collected.stdout),
+            stderr: String::from_utf8_lossy(&collected.stderr).into_owned(),
+        };
+        assert_eq!(run.code, Some(0), "{}: {}", go.version, run.stderr);
+        let succeeded = run.all("job_succeeded");
+        assert_eq!(succeeded.len(), 1, "{:?}", run.events);
+        let label = succeeded[0]["verified"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if go.is_current() {
+            assert_eq!(label, "go build", "{}", go.version);
+        } else {
+            assert!(label.starts_with("no ("), "{}: {label}", go.version);
+        }
+        assert_eq!(
+            verified_header(&root.join(format!("{HANDLER}.assistant"))),
+            label
+        );
+        let merged = merge(root);
+        assert!(
+            merged.status.success(),
+            "{}: {}",
+            go.version,
+            String::from_utf8_lossy(&merged.stderr)
+        );
+    }
 }
