@@ -192,13 +192,17 @@ fn build(
     let stderr = String::from_utf8_lossy(&output.stderr);
     let mut diagnostics = parse_diagnostics(&stderr, &places);
     let mut checked = Checked::default();
+    let mut missed = Vec::new();
     for (file, line) in sentinels {
         let before = diagnostics.len();
         diagnostics.retain(|d| !(d.file == file && d.line == line));
         if diagnostics.len() < before {
             checked.reached.push(file);
-            continue;
+        } else {
+            missed.push(file);
         }
+    }
+    for file in missed {
         let why = if output.status.success() || diagnostics.is_empty() && stderr.trim().is_empty() {
             // It built, without this file: its constraints (or the default build's) leave it out.
             let under = setting.shown();
@@ -209,7 +213,12 @@ fn build(
                 None => format!("excluded from the build under {under}"),
             }
         } else {
-            format!("{PROGRAM} build stopped before type-checking it: {}", first_lines(&stderr))
+            // A placed error names the user's file; the raw output may name the overlay's copies.
+            let said = match diagnostics.first() {
+                Some(first) => first.to_string(),
+                None => first_lines(&stderr),
+            };
+            format!("{PROGRAM} build stopped before type-checking it: {said}")
         };
         checked.unreached.push((file, why));
     }

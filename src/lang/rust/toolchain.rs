@@ -107,49 +107,53 @@ fn check_once(
     replacements: &[Replacement],
     timeout: Duration,
 ) -> Result<Checked, ToolError> {
-        let cache = cache_dir(root);
-        fs::create_dir_all(&cache).map_err(|e| prepare("create", &cache, e))?;
-        let _lock = Lock::acquire(cache.join("lock"), timeout)?;
-        let scratch = cache.join("crate");
-        sync_tree(root, &scratch).map_err(|e| prepare("copy the crate to", &scratch, e))?;
-        for replacement in replacements {
-            write_replacement(root, &scratch, replacement)?;
+    let cache = cache_dir(root);
+    fs::create_dir_all(&cache).map_err(|e| prepare("create", &cache, e))?;
+    let _lock = Lock::acquire(cache.join("lock"), timeout)?;
+    let scratch = cache.join("crate");
+    sync_tree(root, &scratch).map_err(|e| prepare("copy the crate to", &scratch, e))?;
+    for replacement in replacements {
+        write_replacement(root, &scratch, replacement)?;
+    }
+    let mut sentinels = Vec::new();
+    for file in files {
+        sentinels.push((file.clone(), append_sentinel(root, &scratch, file)?));
+    }
+    let mut command = Command::new(PROGRAM);
+    command
+        .args(["check", "--message-format=json", "--quiet", "--offline"])
+        .current_dir(&scratch)
+        .env("CARGO_TARGET_DIR", cache.join("target"))
+        .env("CARGO_TERM_COLOR", "never");
+    let output = run_with_timeout(command, timeout)?;
+    let mut diagnostics = errors(&String::from_utf8_lossy(&output.stdout), &scratch, root);
+    let mut checked = Checked::default();
+    let mut missed = Vec::new();
+    for (file, line) in sentinels {
+        let before = diagnostics.len();
+        diagnostics.retain(|d| !(d.file == file && d.line == line));
+        if diagnostics.len() < before {
+            checked.reached.push(file);
+        } else {
+            missed.push(file);
         }
-        let mut sentinels = Vec::new();
-        for file in files {
-            sentinels.push((file.clone(), append_sentinel(root, &scratch, file)?));
-        }
-        let mut command = Command::new(PROGRAM);
-        command
-            .args(["check", "--message-format=json", "--quiet", "--offline"])
-            .current_dir(&scratch)
-            .env("CARGO_TARGET_DIR", cache.join("target"))
-            .env("CARGO_TERM_COLOR", "never");
-        let output = run_with_timeout(command, timeout)?;
-        let mut diagnostics = errors(&String::from_utf8_lossy(&output.stdout), &scratch, root);
-        let mut checked = Checked::default();
-        for (file, line) in sentinels {
-            let before = diagnostics.len();
-            diagnostics.retain(|d| !(d.file == file && d.line == line));
-            if diagnostics.len() < before {
-                checked.reached.push(file);
-                continue;
+    }
+    for file in missed {
+        let why = match diagnostics.first() {
+            _ if output.status.success() => {
+                "excluded from the build: no `mod` reaches it, or a `#[cfg]` leaves it out"
+                    .to_string()
             }
-            let why = match diagnostics.first() {
-                _ if output.status.success() => {
-                    "excluded from the build: no `mod` reaches it, or a `#[cfg]` leaves it out"
-                        .to_string()
-                }
-                Some(first) => format!("cargo check stopped before type-checking it: {first}"),
-                None => format!(
-                    "cargo check stopped before type-checking it: {}",
-                    first_lines(&String::from_utf8_lossy(&output.stderr))
-                ),
-            };
-            checked.unreached.push((file, why));
-        }
-        checked.diagnostics = diagnostics;
-        Ok(checked)
+            Some(first) => format!("cargo check stopped before type-checking it: {first}"),
+            None => format!(
+                "cargo check stopped before type-checking it: {}",
+                first_lines(&String::from_utf8_lossy(&output.stderr))
+            ),
+        };
+        checked.unreached.push((file, why));
+    }
+    checked.diagnostics = diagnostics;
+    Ok(checked)
 }
 
 /// Appends the sentinel to the scratch copy of `file`; returns the sentinel's line.
