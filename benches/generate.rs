@@ -28,7 +28,9 @@
 //!    against 6 slots, and 60 jobs at `--concurrency 10` against 4: failed jobs, the 429s, the
 //!    concurrency the run learned, and wall time ÷ the ideal `ceil(N / S) × L` (L as in `latency`).
 //!    Targets (issue "Holding up under real limits"): no failed job, 429s at most half the jobs, and
-//!    wall ÷ ideal at most 1.3 (6 slots) and 1.5 (4 slots).
+//!    wall ÷ ideal at most 1.3 (6 slots) and 1.5 (4 slots). Verification is on (`--verify auto`, with
+//!    the `go` on PATH): each line also prints the jobs verified and the toolchain runs (`verify_runs`;
+//!    issue 17: 0 failed and a ratio ≤ 1.3 with verification on).
 //!
 //! Peak RSS is that of the `assistant` child alone: as in `benches/scan.rs`, a fresh small copy of this
 //! program (`--measure-child`, `benches/support/measure.rs`) spawns it and reaps it with `wait4` (a child
@@ -251,6 +253,10 @@ struct Generated {
     first_error: Option<String>,
     /// The summary's `concurrency_learned`.
     learned: Option<u64>,
+    /// The summary's `verify_runs` (toolchain processes verification ran; `None` from a binary
+    /// without it), and `verified`.
+    verify_runs: Option<u64>,
+    verified: u64,
 }
 
 fn generate(
@@ -296,6 +302,7 @@ fn generate(
     .map_err(|e| e.to_string())?;
     let (mut succeeded, mut failed, mut retried, mut attempts) = (0, 0, 0, 0);
     let (mut job_seconds, mut first_error, mut learned) = (0.0, None, None);
+    let (mut verify_runs, mut verified) = (None, 0);
     for line in String::from_utf8_lossy(&run.stdout).lines() {
         let Ok(event) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -315,6 +322,8 @@ fn generate(
             Some("summary") => {
                 attempts = event["attempts"].as_u64().unwrap_or(0);
                 learned = event["concurrency_learned"].as_u64();
+                verify_runs = event["verify_runs"].as_u64();
+                verified = event["verified"].as_u64().unwrap_or(0);
             }
             _ => {}
         }
@@ -337,6 +346,8 @@ fn generate(
         sidecars,
         first_error,
         learned,
+        verify_runs,
+        verified,
     })
 }
 
@@ -482,13 +493,16 @@ fn slots(bin: &Path) -> Result<bool, String> {
         pass &= ok;
         println!(
             "{slots} slots, {jobs} jobs, --concurrency {concurrency}: {} failed, {refused} answers of 429, learned {}, \
-             peak {} streaming; wall {:.3} s ÷ ideal {:.3} s = {ratio:.3}; {}  [{} 0 failed, 429s ≤ {}, ratio ≤ {target}]",
+             peak {} streaming; wall {:.3} s ÷ ideal {:.3} s = {ratio:.3}; {}; {} verified, {} toolchain runs  \
+             [{} 0 failed, 429s ≤ {}, ratio ≤ {target}]",
             g.failed,
             g.learned.map_or("?".to_string(), |n| n.to_string()),
             server.peak_busy(),
             g.run.wall.as_secs_f64(),
             ideal.as_secs_f64(),
             jobs_line(&g),
+            g.verified,
+            g.verify_runs.map_or("?".to_string(), |n| n.to_string()),
             verdict(ok),
             jobs / 2
         );

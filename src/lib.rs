@@ -23,6 +23,7 @@ pub mod context;
 pub mod fsx;
 pub mod lang;
 pub mod merge;
+pub mod oneline;
 pub mod out;
 pub mod plan;
 pub mod prompt;

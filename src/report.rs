@@ -57,6 +57,8 @@ pub struct Summary {
     /// The limit on requests in flight when the run ended, as the server's refusals taught it (the
     /// `--concurrency` ceiling when none came).
     pub concurrency_learned: usize,
+    /// Toolchain processes verification ran (baselines included).
+    pub verify_runs: usize,
 }
 
 impl Summary {
@@ -264,6 +266,7 @@ impl Reporter {
                 "seconds": round(summary.seconds),
                 "interrupted": summary.interrupted,
                 "concurrency_learned": summary.concurrency_learned,
+                "verify_runs": summary.verify_runs,
             })),
         }
     }

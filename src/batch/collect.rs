@@ -149,6 +149,7 @@ pub async fn collect(
     run.tally.pending = state.open_jobs();
     run.tally.summary.jobs = run.tally.summary.succeeded + run.tally.summary.failed;
     run.tally.summary.seconds = started.elapsed().as_secs_f64();
+    run.tally.summary.verify_runs = collector.verifier.runs();
     Ok(run.tally)
 }
 

@@ -321,6 +321,12 @@ fn collect(args: &BatchCollectArgs, global: &GlobalArgs) -> Result<Outcome> {
             wait,
             stopped.clone(),
         ))?;
+        if global.verbose > 0 {
+            eprintln!(
+                "assistant: {} toolchain runs verified the answers",
+                tally.summary.verify_runs
+            );
+        }
         reporter.summary(&tally.summary);
         reporter.note(
             &format!(

@@ -33,7 +33,7 @@ pub use context::{Definition, DefinitionKind, ProjectFiles, ProtoRef};
 pub use dialect::{Dialect, Template};
 pub use markers::{CommentForm, Markers};
 pub use merged::{MergeError, Merged};
-pub use toolchain::{Diagnostic, Replacement, ToolError, Toolchain};
+pub use toolchain::{Checked, Diagnostic, Replacement, ToolError, Toolchain};
 
 /// One language `assistant` works in. Implementations are unit structs registered in [`LANGUAGES`].
 pub trait Language: Sync {

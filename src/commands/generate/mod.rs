@@ -401,6 +401,7 @@ async fn ask_all(
 ) -> Summary {
     let started = Instant::now();
     let limiter = watched.limiter.clone();
+    let watched_verbose = watched.verbose;
     let watcher = tokio::spawn(watched.watch(Arc::clone(&shared.reporter)));
     let mut summary = Summary {
         jobs: prepared.len(),
@@ -468,6 +469,13 @@ async fn ask_all(
     summary.interrupted = ended == Ended::Interrupted;
     summary.cancelled = summary.jobs - summary.succeeded - summary.failed;
     summary.seconds = started.elapsed().as_secs_f64();
+    summary.verify_runs = shared.asker.verifier.runs();
+    if watched_verbose {
+        eprintln!(
+            "assistant: {} toolchain runs verified the answers",
+            summary.verify_runs
+        );
+    }
     summary
 }
 

@@ -5,31 +5,47 @@
 //! overlay file tells `go` to read it in place of the source. This module only runs `go` and reads
 //! what it prints; deciding which errors the answer introduced belongs to `crate::verify`.
 //!
-//! Measured on Go 1.19 (Debian's golang-go, the oldest `go` this supports):
-//! - `go vet -overlay` does not type-check the overlay: vet re-reads the files on disk (an unused
-//!   variable in the overlay passes; an overlay with other imports than the disk file fails with
-//!   "could not import … (can't resolve import \"\")"). So only `go build` is run.
-//! - `go build -o DIR/` writes main packages only: with no main package it fails ("no main packages
-//!   to build"), and beside a main package the other packages are not compiled at all, so their errors
-//!   go unseen (exit 0). `-o /dev/null` is special-cased by `go build` ("not writing at all"): one or
-//!   many packages, main or not, all compiled (main ones linked) and nothing written. That form is used.
+//! Success is established positively (see `crate::lang::toolchain`): each file asked about is read
+//! with a sentinel line appended, `var _ int = "…"`, a type error that only a type checker reports, and
+//! only its report (by file and line) counts as proof that the file was compiled. Why not the other
+//! ways: an exit status of 1 with only the tree's own errors says nothing of a package that was never
+//! compiled (it failed to load: a module missing from the cache, a `go.mod` asking for a newer Go; or
+//! it imports a package that does not compile); recognising load errors by their wording breaks with
+//! each release (Go 1.27 words them unlike 1.19); `go list -e -json` tells whether the imports loaded
+//! and whether the file is in `GoFiles`, but not that the compiler got as far as type checking, and
+//! costs a second process per run. The sentinel covers all of these in the one `go build`: a file left
+//! out by its build constraints has no sentinel reported either. `-gcflags=-e` lifts the compiler's
+//! ten-error limit for the packages asked about, so a sentinel (or an answer's error) is never cut off.
+//!
+//! A file with build constraints (`_windows.go`, `//go:build integration`) is compiled under its own
+//! (see `constraints`): files are grouped by that setting, one `go build` per group.
+//!
+//! Measured on Go 1.19 (Debian's golang-go, the oldest `go` this supports) and Go 1.27:
+//! - `go vet -overlay` does not type-check the overlay: vet re-reads the files on disk. So only
+//!   `go build` is run.
+//! - `go build -o DIR/` writes main packages only; `-o /dev/null` is special-cased by `go build` ("not
+//!   writing at all"): one or many packages, main or not, all compiled and nothing written.
 //! - Errors name the overlay's temporary file for the compiler's own messages, but the source path
-//!   for the loader's (an import no module provides); both are mapped back to the user's file.
+//!   for the loader's; both are mapped back to the user's file.
+
+#[path = "constraints.rs"]
+mod constraints;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::lang::toolchain::{Diagnostic, Replacement, ToolError, Toolchain};
+use crate::lang::toolchain::{first_lines, Checked, Diagnostic, Replacement, ToolError, Toolchain};
 use crate::lang::tools::run_with_timeout;
+use constraints::Setting;
 
 /// The program run, and what reports call the check.
 const PROGRAM: &str = "go";
-/// How much of a failed build's output [`ToolError::Failed`] keeps.
-const OUTPUT_LIMIT: usize = 2_000;
 /// The line Go prints, at a position, when it stops after ten errors: not an error of its own.
 const TOO_MANY_ERRORS: &str = "too many errors";
+/// Appended to each file asked about: a type error only a type checker reports.
+const SENTINEL: &str = "var _ int = \"assistant: a type checker reports this line\"";
 
 /// `go build`, driven for verification.
 pub struct GoBuild;
@@ -50,62 +66,178 @@ impl Toolchain for GoBuild {
             .map(Path::to_path_buf)
     }
 
+    fn unit(&self, _root: &Path, file: &Path) -> PathBuf {
+        file.parent().unwrap_or(file).to_path_buf()
+    }
+
     fn check(
         &self,
         root: &Path,
         files: &[PathBuf],
         replacements: &[Replacement],
         timeout: Duration,
-    ) -> Result<Vec<Diagnostic>, ToolError> {
-        let real_root = real_path(root);
-        let packages = package_patterns(&real_root, files)?;
-        if packages.is_empty() {
-            return Ok(Vec::new());
+    ) -> Result<Checked, ToolError> {
+        let mut checked = Checked::default();
+        let mut groups: Vec<(Setting, Vec<(PathBuf, String)>)> = Vec::new();
+        for file in files {
+            let text = match replacements.iter().find(|r| &r.path == file) {
+                Some(replacement) => replacement.text.clone(),
+                None => match std::fs::read_to_string(file) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        checked
+                            .unreached
+                            .push((file.clone(), format!("cannot read it: {e}")));
+                        continue;
+                    }
+                },
+            };
+            let setting = Setting::of(file, &text);
+            match groups.iter_mut().find(|(s, _)| *s == setting) {
+                Some((_, members)) => members.push((file.clone(), text)),
+                None => groups.push((setting, vec![(file.clone(), text)])),
+            }
         }
-        let scratch = tempfile::TempDir::new()
-            .map_err(|e| ToolError::Prepare(format!("cannot create a temporary folder: {e}")))?;
-        let (overlay, places) = write_overlay(scratch.path(), root, &real_root, replacements)?;
-
-        let mut command = go_command(&real_root);
-        command.arg("build").arg("-overlay").arg(&overlay);
-        command.arg("-o").arg(null_device()).args(&packages);
-        let output = run_with_timeout(command, timeout)?;
-        if output.status.success() {
-            return Ok(Vec::new());
+        for (setting, members) in groups {
+            checked.extend(build_until_settled(
+                root,
+                &setting,
+                members,
+                replacements,
+                timeout,
+            )?);
         }
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let diagnostics = parse_diagnostics(&stderr, &places);
-        if diagnostics.is_empty() {
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            let all = format!("{stdout}{stderr}");
-            return Err(ToolError::Failed {
-                program: PROGRAM.to_string(),
-                output: truncate(all.trim(), OUTPUT_LIMIT),
-            });
-        }
-        Ok(diagnostics)
+        Ok(checked)
     }
 }
 
-/// `go`, run in the project root, in an environment that keeps it off the network and out of the
-/// user's tree:
-/// - `GOTOOLCHAIN=local`: Go 1.21+ would otherwise download the toolchain a `go.mod` asks for (1.19
-///   ignores the variable).
-/// - `GOPROXY=off`: no module is downloaded; a project whose modules are in the cache (any project
-///   that has been built) checks as usual, and a missing one fails at once instead of hanging
-///   until the timeout.
-/// - `-mod=mod` is never set, and taken out of an inherited `GOFLAGS`: it lets `go` rewrite `go.mod`
-///   and `go.sum`. Without it `go build` reads them only (`-mod=readonly`, or `vendor` when the
-///   project vendors).
+/// Builds until no more members can be reached: a sentinel makes its package fail, and a package that
+/// fails keeps the packages importing it from compiling (a handler importing its dao). So members left
+/// unreached while others were reached are built again, without the reached ones' sentinels; one run
+/// when the packages do not import each other.
+fn build_until_settled(
+    root: &Path,
+    setting: &Setting,
+    mut members: Vec<(PathBuf, String)>,
+    replacements: &[Replacement],
+    timeout: Duration,
+) -> Result<Checked, ToolError> {
+    let mut checked = Checked::default();
+    loop {
+        let mut round = build(root, setting, &members, replacements, timeout)?;
+        let reached_some = !round.reached.is_empty();
+        members.retain(|(file, _)| !round.reached.contains(file));
+        checked.reached.append(&mut round.reached);
+        for d in round.diagnostics {
+            if !checked.diagnostics.contains(&d) {
+                checked.diagnostics.push(d);
+            }
+        }
+        if members.is_empty() || !reached_some {
+            checked.unreached = round.unreached;
+            return Ok(checked);
+        }
+    }
+}
+
+/// One `go build` of the packages of `members` (each a file and the text it is read as) under
+/// `setting`, with `replacements` overlaid and a sentinel appended to each member.
+fn build(
+    root: &Path,
+    setting: &Setting,
+    members: &[(PathBuf, String)],
+    replacements: &[Replacement],
+    timeout: Duration,
+) -> Result<Checked, ToolError> {
+    let real_root = real_path(root);
+    let files: Vec<PathBuf> = members.iter().map(|(f, _)| f.clone()).collect();
+    let packages = package_patterns(&real_root, &files)?;
+    let scratch = tempfile::TempDir::new()
+        .map_err(|e| ToolError::Prepare(format!("cannot create a temporary folder: {e}")))?;
+    let mut overlaid: Vec<Replacement> = replacements
+        .iter()
+        .filter(|r| !files.contains(&r.path))
+        .cloned()
+        .collect();
+    let mut sentinels = Vec::new();
+    for (file, text) in members {
+        let mut text = text.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        sentinels.push((file.clone(), text.lines().count() + 1));
+        text.push_str(SENTINEL);
+        text.push('\n');
+        overlaid.push(Replacement {
+            path: file.clone(),
+            text,
+        });
+    }
+    let (overlay, places) = write_overlay(scratch.path(), root, &real_root, &overlaid)?;
+
+    let mut command = go_command(&real_root);
+    command.arg("build").arg("-gcflags=-e");
+    if !setting.tags.is_empty() {
+        command.arg(format!("-tags={}", setting.tags.join(",")));
+    }
+    if let Some(goos) = &setting.goos {
+        command.env("GOOS", goos);
+    }
+    if let Some(goarch) = &setting.goarch {
+        command.env("GOARCH", goarch);
+    }
+    command.arg("-overlay").arg(&overlay);
+    command.arg("-o").arg(null_device()).args(&packages);
+    let output = run_with_timeout(command, timeout)?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut diagnostics = parse_diagnostics(&stderr, &places);
+    let mut checked = Checked::default();
+    let mut missed = Vec::new();
+    for (file, line) in sentinels {
+        let before = diagnostics.len();
+        diagnostics.retain(|d| !(d.file == file && d.line == line));
+        if diagnostics.len() < before {
+            checked.reached.push(file);
+        } else {
+            missed.push(file);
+        }
+    }
+    for file in missed {
+        let why = if output.status.success() || diagnostics.is_empty() && stderr.trim().is_empty() {
+            // It built, without this file: its constraints (or the default build's) leave it out.
+            let under = setting.shown();
+            match &setting.described {
+                Some(described) => {
+                    format!("excluded from the build ({described}) under {under}")
+                }
+                None => format!("excluded from the build under {under}"),
+            }
+        } else {
+            // A placed error names the user's file; the raw output may name the overlay's copies.
+            let said = match diagnostics.first() {
+                Some(first) => first.to_string(),
+                None => first_lines(&stderr),
+            };
+            format!("{PROGRAM} build stopped before type-checking it: {said}")
+        };
+        checked.unreached.push((file, why));
+    }
+    checked.diagnostics = diagnostics;
+    Ok(checked)
+}
+
+/// `go`, run in the project root in the user's environment (as their own build would run: their
+/// GOPROXY, GOTOOLCHAIN, GOFLAGS), except what would let it write their tree:
+/// - `-mod=mod` is taken out of an inherited `GOFLAGS`: it lets `go` rewrite `go.mod` and `go.sum`.
+///   Without it `go build` reads them only (`-mod=readonly`, or `vendor` when the project vendors).
 /// - `PWD` is the folder itself, so the paths `go` prints relative to it resolve against the same
 ///   (symlink-free) root this module maps them with.
+///
+/// A module that cannot be had (no network, no cache) or a `go.mod` asking for a newer Go fails the
+/// build before type checking, or runs into `--verify-timeout`: either way no sentinel, no verdict.
 fn go_command(real_root: &Path) -> Command {
     let mut command = Command::new(PROGRAM);
-    command
-        .current_dir(real_root)
-        .env("PWD", real_root)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOPROXY", "off");
+    command.current_dir(real_root).env("PWD", real_root);
     if let Some(flags) = std::env::var_os("GOFLAGS") {
         let flags = flags.to_string_lossy();
         let kept: Vec<&str> = flags
@@ -255,26 +387,12 @@ fn parse_diagnostics(output: &str, places: &Places) -> Vec<Diagnostic> {
             line: line_number,
             column,
             message: message.to_string(),
-            unloadable: is_load_error(message),
         });
         continues = true;
     }
     let mut seen = std::collections::HashSet::new();
     diagnostics.retain(|d| seen.insert(d.clone()));
     diagnostics
-}
-
-/// What `go build` says when it cannot load a package's imports (before any type checking): a module
-/// missing from `go.sum` or the cache, or an import no module provides.
-fn is_load_error(message: &str) -> bool {
-    const LOAD_ERRORS: &[&str] = &[
-        "missing go.sum entry",
-        "no required module provides package",
-        "cannot find module providing package",
-        "is not in GOROOT",
-        "cannot find package",
-    ];
-    LOAD_ERRORS.iter().any(|known| message.contains(known))
 }
 
 /// Splits `path.go:line:col: message` (or `path.go:line: message`). The position is looked for
@@ -339,18 +457,6 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     normal
-}
-
-/// At most `limit` bytes of `text`, cut on a character boundary, marked when cut.
-fn truncate(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_string();
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }
 
 #[cfg(test)]
@@ -431,11 +537,16 @@ func main() {
         }
     }
 
+    /// The errors, once every file asked about is proven type-checked.
     fn check(root: &Path, files: &[&str], replacements: &[Replacement]) -> Vec<Diagnostic> {
         let files: Vec<PathBuf> = files.iter().map(|f| root.join(f)).collect();
-        GoBuild
+        let checked = GoBuild
             .check(root, &files, replacements, TIMEOUT)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        for file in &files {
+            assert_eq!(checked.why_unreached(file), None, "{checked:?}");
+        }
+        checked.diagnostics
     }
 
     /// The store with `body` in place of `NameOf`'s body.
@@ -572,6 +683,7 @@ func main() {
                 Duration::from_millis(1),
             )
             .unwrap_err();
+        // (The sentinel's overlay is written before `go` starts: the limit is the process's.)
         assert!(matches!(error, ToolError::TimedOut { .. }), "{error}");
     }
 
@@ -601,18 +713,97 @@ func main() {
         assert_eq!(diagnostics[0].file, root.join("store/store.go"));
     }
 
+    /// What a check of `files` found, whether or not they were reached.
+    fn check_any(root: &Path, files: &[&str], replacements: &[Replacement]) -> Checked {
+        let files: Vec<PathBuf> = files.iter().map(|f| root.join(f)).collect();
+        GoBuild
+            .check(root, &files, replacements, TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
-    fn a_broken_go_mod_is_a_failure_not_a_diagnostic() {
+    fn a_broken_go_mod_reaches_nothing_and_says_why_on_one_line() {
         let Some(dir) = module() else { return };
         let root = dir.path();
         std::fs::write(root.join("go.mod"), "module example.com/m\n\nbogus 1\n").unwrap();
-        let error = GoBuild
-            .check(root, &[root.join("store/store.go")], &[], TIMEOUT)
-            .unwrap_err();
-        assert!(
-            matches!(&error, ToolError::Failed { output, .. } if output.contains("bogus")),
-            "{error}"
+        let checked = check_any(root, &["store/store.go"], &[]);
+        assert!(checked.reached.is_empty(), "{checked:?}");
+        let why = checked.why_unreached(&root.join("store/store.go")).unwrap();
+        assert!(why.contains("bogus"), "{why}");
+        assert!(!why.contains('\n'), "{why}");
+    }
+
+    #[test]
+    fn a_package_that_cannot_load_its_imports_is_not_reached() {
+        let Some(dir) = module() else { return };
+        let root = dir.path();
+        std::fs::write(
+            root.join("go.mod"),
+            "module example.com/m\n\ngo 1.19\n\nrequire example.invalid/nowhere v1.0.0\n",
+        )
+        .unwrap();
+        let text = STORE.replacen(
+            "package store\n",
+            "package store\n\nimport _ \"example.invalid/nowhere\"\n",
+            1,
         );
+        let broken = text.replace("return item.Name", "x := 0\n\treturn item.Name");
+        let checked = check_any(
+            root,
+            &["store/store.go"],
+            &[replacement(root, "store/store.go", broken)],
+        );
+        assert!(checked.reached.is_empty(), "{checked:?}");
+        let why = checked.why_unreached(&root.join("store/store.go")).unwrap();
+        assert!(why.starts_with("go build stopped before type-checking it: "), "{why}");
+    }
+
+    #[test]
+    fn a_dependency_that_does_not_compile_leaves_its_importer_unreached() {
+        let Some(dir) = module() else { return };
+        let root = dir.path();
+        let broken_store = store_with_body("\tx := 0\n\treturn \"\"");
+        let checked = check_any(
+            root,
+            &["app/app.go"],
+            &[replacement(root, "store/store.go", broken_store)],
+        );
+        assert!(checked.reached.is_empty(), "{checked:?}");
+        assert!(checked.why_unreached(&root.join("app/app.go")).is_some());
+    }
+
+    #[test]
+    fn a_file_for_another_os_is_checked_under_its_own_goos() {
+        let Some(dir) = module() else { return };
+        let root = dir.path();
+        let path = "store/path_windows.go";
+        let good = "package store\n\n// Sep is the path separator.\nconst Sep = '\\\\'\n";
+        std::fs::write(root.join(path), good).unwrap();
+        assert_eq!(check(root, &[path], &[]), []);
+        let bad = format!("{good}\nfunc f() int {{ return undefinedThing }}\n");
+        let diagnostics = check(root, &[path], &[replacement(root, path, bad)]);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].file, root.join(path));
+        assert!(diagnostics[0].message.contains("undefinedThing"));
+    }
+
+    #[test]
+    fn a_tagged_file_is_checked_with_its_tag_and_an_impossible_one_is_excluded() {
+        let Some(dir) = module() else { return };
+        let root = dir.path();
+        let path = "store/extra.go";
+        let tagged = "//go:build integration\n\npackage store\n\nfunc extra() int { return missing }\n";
+        std::fs::write(root.join(path), tagged).unwrap();
+        let checked = check_any(root, &[path], &[]);
+        assert_eq!(checked.reached, [root.join(path)], "{checked:?}");
+        assert!(checked.diagnostics[0].message.contains("missing"), "{checked:?}");
+        // No setting satisfies it: the build leaves the file out, and says so.
+        let never = tagged.replace("integration", "linux && windows");
+        std::fs::write(root.join(path), never).unwrap();
+        let checked = check_any(root, &[path], &[]);
+        assert!(checked.reached.is_empty(), "{checked:?}");
+        let why = checked.why_unreached(&root.join(path)).unwrap();
+        assert!(why.starts_with("excluded from the build (//go:build linux && windows)"), "{why}");
     }
 
     #[test]
@@ -648,11 +839,5 @@ go.mod:4: unknown directive: bogus
                 "/p/m/a/c.go:3:8: no required module provides package x/y; to add it: go get x/y",
             ]
         );
-    }
-
-    #[test]
-    fn long_output_is_cut_on_a_character() {
-        assert_eq!(truncate("héllo", 2), "h…");
-        assert_eq!(truncate("abc", 5), "abc");
     }
 }

@@ -15,6 +15,13 @@
 //! rebuild for nothing), then writes the replacements over it and runs cargo. The next check's sync
 //! puts the originals back. Which errors the answer introduced, and the order of checks within one
 //! process, belong to `crate::verify`.
+//!
+//! Proof that a file was type-checked is its sentinel (see `crate::lang::toolchain`): the scratch copy
+//! of each file asked about ends with `const _: u8 = "…";`, a mismatched type that rustc reports at
+//! that file and line only when it type-checked the file. cargo's exit status cannot tell: a file no
+//! `mod` reaches, or one a `#[cfg]` leaves out, is never compiled and cargo still succeeds; and a crate
+//! whose dependencies cannot be had (`--offline`) stops before any type checking. Because the sentinel
+//! makes the crate fail, crates that depend on it in the workspace are not checked in the same run.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -27,13 +34,14 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::lang::toolchain::first_lines;
 use crate::lang::tools::run_with_timeout;
-use crate::lang::{Diagnostic, Replacement, ToolError, Toolchain};
+use crate::lang::{Checked, Diagnostic, Replacement, ToolError, Toolchain};
 
 const PROGRAM: &str = "cargo";
 
-/// How much of cargo's stderr a [`ToolError::Failed`] keeps.
-const STDERR_LIMIT: usize = 2_000;
+/// Appended to each file asked about: a type error only a type checker reports.
+const SENTINEL: &str = "const _: u8 = \"assistant: a type checker reports this line\";";
 
 /// A lock whose holder cannot be asked (not on Linux) counts as abandoned after this long.
 const STALE_LOCK: Duration = Duration::from_secs(3_600);
@@ -57,39 +65,116 @@ impl Toolchain for CargoCheck {
             .map(Path::to_path_buf)
     }
 
+    fn unit(&self, root: &Path, _file: &Path) -> PathBuf {
+        root.to_path_buf()
+    }
+
     /// Checks the whole package (or workspace) at `root`: cargo has no cheaper unit than a crate, so
-    /// `files` only says which files the caller cares about.
+    /// `files` only says which files get a sentinel. A sentinel fails its crate, which keeps crates
+    /// depending on it (a binary on its library) from being checked: files left unreached while others
+    /// were reached are checked again without the reached ones' sentinels.
     fn check(
         &self,
         root: &Path,
-        _files: &[PathBuf],
+        files: &[PathBuf],
         replacements: &[Replacement],
         timeout: Duration,
-    ) -> Result<Vec<Diagnostic>, ToolError> {
-        let cache = cache_dir(root);
-        fs::create_dir_all(&cache).map_err(|e| prepare("create", &cache, e))?;
-        let _lock = Lock::acquire(cache.join("lock"), timeout)?;
-        let scratch = cache.join("crate");
-        sync_tree(root, &scratch).map_err(|e| prepare("copy the crate to", &scratch, e))?;
-        for replacement in replacements {
-            write_replacement(root, &scratch, replacement)?;
+    ) -> Result<Checked, ToolError> {
+        let mut pending = files.to_vec();
+        let mut checked = Checked::default();
+        loop {
+            let mut round = check_once(root, &pending, replacements, timeout)?;
+            let reached_some = !round.reached.is_empty();
+            pending.retain(|file| !round.reached.contains(file));
+            checked.reached.append(&mut round.reached);
+            for d in round.diagnostics {
+                if !checked.diagnostics.contains(&d) {
+                    checked.diagnostics.push(d);
+                }
+            }
+            if pending.is_empty() || !reached_some {
+                checked.unreached = round.unreached;
+                return Ok(checked);
+            }
         }
-        let mut command = Command::new(PROGRAM);
-        command
-            .args(["check", "--message-format=json", "--quiet", "--offline"])
-            .current_dir(&scratch)
-            .env("CARGO_TARGET_DIR", cache.join("target"))
-            .env("CARGO_TERM_COLOR", "never");
-        let output = run_with_timeout(command, timeout)?;
-        let diagnostics = errors(&String::from_utf8_lossy(&output.stdout), &scratch, root);
-        if !output.status.success() && diagnostics.is_empty() {
-            return Err(ToolError::Failed {
-                program: PROGRAM.into(),
-                output: truncated(String::from_utf8_lossy(&output.stderr).trim(), STDERR_LIMIT),
-            });
-        }
-        Ok(diagnostics)
     }
+}
+
+/// One `cargo check` of the scratch copy, with sentinels in `files`.
+fn check_once(
+    root: &Path,
+    files: &[PathBuf],
+    replacements: &[Replacement],
+    timeout: Duration,
+) -> Result<Checked, ToolError> {
+    let cache = cache_dir(root);
+    fs::create_dir_all(&cache).map_err(|e| prepare("create", &cache, e))?;
+    let _lock = Lock::acquire(cache.join("lock"), timeout)?;
+    let scratch = cache.join("crate");
+    sync_tree(root, &scratch).map_err(|e| prepare("copy the crate to", &scratch, e))?;
+    for replacement in replacements {
+        write_replacement(root, &scratch, replacement)?;
+    }
+    let mut sentinels = Vec::new();
+    for file in files {
+        sentinels.push((file.clone(), append_sentinel(root, &scratch, file)?));
+    }
+    let mut command = Command::new(PROGRAM);
+    command
+        .args(["check", "--message-format=json", "--quiet", "--offline"])
+        .current_dir(&scratch)
+        .env("CARGO_TARGET_DIR", cache.join("target"))
+        .env("CARGO_TERM_COLOR", "never");
+    let output = run_with_timeout(command, timeout)?;
+    let mut diagnostics = errors(&String::from_utf8_lossy(&output.stdout), &scratch, root);
+    let mut checked = Checked::default();
+    let mut missed = Vec::new();
+    for (file, line) in sentinels {
+        let before = diagnostics.len();
+        diagnostics.retain(|d| !(d.file == file && d.line == line));
+        if diagnostics.len() < before {
+            checked.reached.push(file);
+        } else {
+            missed.push(file);
+        }
+    }
+    for file in missed {
+        let why = match diagnostics.first() {
+            _ if output.status.success() => {
+                "excluded from the build: no `mod` reaches it, or a `#[cfg]` leaves it out"
+                    .to_string()
+            }
+            Some(first) => format!("cargo check stopped before type-checking it: {first}"),
+            None => format!(
+                "cargo check stopped before type-checking it: {}",
+                first_lines(&String::from_utf8_lossy(&output.stderr))
+            ),
+        };
+        checked.unreached.push((file, why));
+    }
+    checked.diagnostics = diagnostics;
+    Ok(checked)
+}
+
+/// Appends the sentinel to the scratch copy of `file`; returns the sentinel's line.
+fn append_sentinel(root: &Path, scratch: &Path, file: &Path) -> Result<usize, ToolError> {
+    let relative = relative_to(file, root).ok_or_else(|| {
+        ToolError::Prepare(format!(
+            "{} is not inside the crate at {}",
+            file.display(),
+            root.display()
+        ))
+    })?;
+    let copy = scratch.join(relative);
+    let mut text = fs::read_to_string(&copy).map_err(|e| prepare("read", &copy, e))?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let line = text.lines().count() + 1;
+    text.push_str(SENTINEL);
+    text.push('\n');
+    fs::write(&copy, text).map_err(|e| prepare("write", &copy, e))?;
+    Ok(line)
 }
 
 /// The folder that holds the scratch copy, target dir and lock of the crate at `root`.
@@ -262,7 +347,6 @@ fn errors(stdout: &str, scratch: &Path, root: &Path) -> Vec<Diagnostic> {
                     Some(label) if !label.is_empty() => format!("{text}: {label}"),
                     _ => text.to_string(),
                 },
-                unloadable: false,
             },
             None if text.starts_with("aborting due to") => continue,
             None => Diagnostic {
@@ -270,7 +354,6 @@ fn errors(stdout: &str, scratch: &Path, root: &Path) -> Vec<Diagnostic> {
                 line: 0,
                 column: 0,
                 message: text.to_string(),
-                unloadable: false,
             },
         };
         if seen.insert(diagnostic.clone()) {
@@ -295,18 +378,6 @@ fn user_path(file_name: &str, scratch: &Path, root: &Path) -> PathBuf {
         return root.join(relative);
     }
     path.to_path_buf()
-}
-
-/// At most `limit` bytes of `text`, cut at a character boundary.
-fn truncated(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_string();
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }
 
 /// A lock file that keeps two `assistant` processes from syncing and building one scratch copy at once
@@ -400,7 +471,14 @@ mod tests {
             self.root().join("src/lib.rs")
         }
 
+        /// The errors, once the lib is proven type-checked.
         fn check(&self, lib: Option<&str>, timeout: Duration) -> Result<Vec<Diagnostic>, ToolError> {
+            let checked = self.check_any(lib, timeout)?;
+            assert_eq!(checked.reached, [self.lib()], "{checked:?}");
+            Ok(checked.diagnostics)
+        }
+
+        fn check_any(&self, lib: Option<&str>, timeout: Duration) -> Result<Checked, ToolError> {
             let replacements: Vec<Replacement> = lib
                 .map(|text| Replacement {
                     path: self.lib(),
@@ -488,11 +566,26 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_manifest_is_a_failure_not_a_verdict() {
+    fn a_broken_manifest_reaches_nothing() {
         let krate = Crate::new();
         fs::write(krate.root().join("Cargo.toml"), "[package\n").unwrap();
-        let error = krate.check(None, LONG).unwrap_err();
-        assert!(matches!(error, ToolError::Failed { .. }), "{error}");
+        let checked = krate.check_any(None, LONG).unwrap();
+        assert!(checked.reached.is_empty(), "{checked:?}");
+        let why = checked.why_unreached(&krate.lib()).unwrap();
+        assert!(why.starts_with("cargo check stopped before type-checking it"), "{why}");
+    }
+
+    #[test]
+    fn a_module_no_mod_reaches_is_excluded() {
+        let krate = Crate::new();
+        let stray = krate.root().join("src/stray.rs");
+        fs::write(&stray, "pub fn f() -> u8 { \"not checked\" }\n").unwrap();
+        let checked = CargoCheck
+            .check(krate.root(), std::slice::from_ref(&stray), &[], LONG)
+            .unwrap();
+        assert!(checked.reached.is_empty(), "{checked:?}");
+        let why = checked.why_unreached(&stray).unwrap();
+        assert!(why.starts_with("excluded from the build"), "{why}");
     }
 
     #[test]
@@ -535,6 +628,5 @@ mod tests {
             user_path("/elsewhere/dep.rs", scratch, root),
             Path::new("/elsewhere/dep.rs")
         );
-        assert_eq!(truncated("ééé", 3), "é…");
     }
 }
