@@ -340,3 +340,49 @@ fn a_rust_crate_submitted_from_its_src_folder_keeps_its_state_at_the_crate_root(
         .assert()
         .success();
 }
+
+/// A folder of Go modules (`a/go.mod`, `b/go.mod`): each module's files have their own project root.
+fn two_modules() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for m in ["a", "b"] {
+        fs::create_dir_all(dir.path().join(m)).unwrap();
+        fs::write(
+            dir.path().join(m).join("go.mod"),
+            format!("module example.com/{m}\n\ngo 1.21\n"),
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join(m).join("f.go"),
+            "package p\n\n// F returns nil.\nfunc F() error {\n\tpanic(\"implement me\")\n}\n",
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_job_pending_under_another_root_is_not_billed_twice() {
+    // One module first (its state in a/.assistant), then the folder holding both (state in
+    // ./.assistant): a/f.go is already on its way.
+    let project = two_modules();
+    let server = slow_server();
+    submit_in(project.path(), &server, &["a"])
+        .assert()
+        .success();
+    let first = server.batch_ids();
+    let both = submit_in(project.path(), &server, &[]).output().unwrap();
+    assert!(both.status.success(), "{}", stderr_of(&both));
+    let ids = server.batch_ids();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(server.custom_ids(&ids[1]).len(), 1, "a/f.go billed twice");
+    assert!(stderr_of(&both).contains(&first[0]), "{}", stderr_of(&both));
+
+    // The other way round: the whole folder first, then one module: nothing new.
+    let project = two_modules();
+    let server = slow_server();
+    submit_in(project.path(), &server, &[]).assert().success();
+    submit_in(project.path(), &server, &["b"])
+        .assert()
+        .success();
+    assert_eq!(server.batch_ids().len(), 1, "b/f.go billed twice");
+}

@@ -63,7 +63,7 @@ pub fn submit(
     let (jobs, pending) = if args.force {
         (jobs.iter().collect(), Vec::new())
     } else {
-        not_yet_asked(jobs, &root, global.quiet)?
+        not_yet_asked(jobs, global.quiet)?
     };
     if jobs.is_empty() {
         return already_pending(&pending, args.format, skipped);
@@ -110,17 +110,15 @@ pub fn submit(
 /// the others — said on stderr, so nobody pays twice without knowing.
 fn not_yet_asked<'a, 'b>(
     jobs: &'a [ToSubmit<'b>],
-    root: &Path,
     quiet: bool,
 ) -> Result<(Vec<&'a ToSubmit<'b>>, Vec<String>)> {
-    let loaded = state::load_all(root)?;
-    warn_unreadable(&loaded.unreadable, quiet);
-    let in_flight = InFlight::of(&loaded.states);
+    let (in_flight, unreadable) = InFlight::around(jobs)?;
+    warn_unreadable(&unreadable, quiet);
     let mut fresh = Vec::new();
     let mut pending: Vec<String> = Vec::new();
     let mut held = 0;
     for item in jobs {
-        match in_flight.submission_of(item, root) {
+        match in_flight.submission_of(item) {
             Some(id) => {
                 held += 1;
                 if !pending.iter().any(|p| p == id) {
