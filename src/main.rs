@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     let file = match apply_config_file(&mut cli, &matches) {
         Ok(file) => file,
         Err(error) => {
-            eprintln!("assistant: error: {error}");
+            assistant::note!("assistant: error: {error}");
             return ExitCode::from(2);
         }
     };
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         // The reader went away (`| head`): what it did not read is no error, as for ripgrep and git.
         Err(_) if out::closed() => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("assistant: error: {error:#}");
+            assistant::note!("assistant: error: {error:#}");
             if error.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

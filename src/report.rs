@@ -241,7 +241,7 @@ impl Reporter {
                 if summary.interrupted {
                     line.push_str(" (interrupted)");
                 }
-                eprintln!("{line}");
+                crate::note!("{line}");
             }
             Reporter::Json { .. } => self.event(json!({
                 "event": "summary",
@@ -280,7 +280,7 @@ impl Reporter {
             } => {
                 let _ = bars.multi.println(text);
             }
-            _ => eprintln!("{text}"),
+            _ => crate::note!("{text}"),
         }
     }
 

@@ -55,7 +55,7 @@ pub fn submit(
     let provider = build_batch(config).map_err(|e| UsageError(e.to_string()))?;
     if jobs.is_empty() {
         if !global.quiet {
-            eprintln!("assistant: nothing to submit ({skipped} files have fresh sidecars)");
+            crate::note!("assistant: nothing to submit ({skipped} files have fresh sidecars)");
         }
         return Ok(Outcome::Success);
     }
@@ -88,7 +88,7 @@ pub fn submit(
                 out::line(id)?;
             }
             if !global.quiet {
-                eprintln!(
+                crate::note!(
                     "assistant: {} job{} submitted in batch {}; project root {}; state in {}",
                     jobs.len(),
                     if jobs.len() == 1 { "" } else { "s" },
@@ -96,7 +96,7 @@ pub fn submit(
                     fsx::shown(&root).display(),
                     fsx::shown(&receipt.state_path).display(),
                 );
-                eprintln!(
+                crate::note!(
                     "assistant: answers come within 24 hours: `assistant batch status` shows progress, \
                      `assistant batch collect --wait` checks them and writes the sidecars"
                 );
@@ -129,7 +129,7 @@ fn not_yet_asked<'a, 'b>(
         }
     }
     if held > 0 && !quiet {
-        eprintln!(
+        crate::note!(
             "assistant: {held} job{} already pending in batch {} (same source and prompt): not submitted \
              again; `assistant batch status` shows progress, --force submits anyway",
             if held == 1 { " is" } else { "s are" },
@@ -153,7 +153,7 @@ fn already_pending(pending: &[String], format: GenerateFormat, skipped: usize) -
 fn warn_unreadable(unreadable: &[state::StateError], quiet: bool) {
     if !quiet {
         for error in unreadable {
-            eprintln!("assistant: warning: skipped {error}");
+            crate::note!("assistant: warning: skipped {error}");
         }
     }
 }
@@ -163,7 +163,7 @@ fn warn_unreadable(unreadable: &[state::StateError], quiet: bool) {
 fn status(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
     let (_, states) = selected(target, false, global.quiet)?;
     if states.is_empty() {
-        eprintln!("assistant: no batch is waiting to be collected");
+        crate::note!("assistant: no batch is waiting to be collected");
         return Ok(Outcome::Success);
     }
     let runtime = runtime()?;
@@ -243,7 +243,7 @@ fn cancel(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
             GenerateFormat::Text => out::line(&format!("{}  {name}", batch.id))?,
         }
     }
-    eprintln!(
+    crate::note!(
         "assistant: what the batch answered before it stopped is still collected by `assistant batch collect`"
     );
     Ok(Outcome::Success)

@@ -21,12 +21,12 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     let (sidecars, warnings) = merge::find_sidecars(&targets);
     if !quiet {
         for warning in &warnings {
-            eprintln!("assistant: warning: {warning}");
+            crate::note!("assistant: warning: {warning}");
         }
     }
     if sidecars.is_empty() {
         if !quiet {
-            eprintln!("assistant: no sidecars (*.assistant) found");
+            crate::note!("assistant: no sidecars (*.assistant) found");
         }
         return Ok(Outcome::Success);
     }
@@ -69,7 +69,7 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
                 }
             }
             Err(error) => {
-                eprintln!("assistant: error: {error}");
+                crate::note!("assistant: error: {error}");
                 return Ok(Outcome::Failure);
             }
         }
@@ -91,14 +91,14 @@ fn verify_merged(ready: &[&Plan], args: &MergeArgs, out: &mut impl Write) -> Res
             .as_ref()
             .map_or(String::new(), |root| format!(" in {}", root.display()));
         match report.checked_by {
-            Err(reason) => eprintln!("assistant: warning: not verified{place}: {reason}"),
+            Err(reason) => crate::note!("assistant: warning: not verified{place}: {reason}"),
             Ok(tool) if report.errors.is_empty() => writeln!(out, "verified{place}: {tool}")?,
             Ok(tool) => {
                 ok = false;
                 for error in &report.errors {
-                    eprintln!("{error}");
+                    crate::note!("{error}");
                 }
-                eprintln!(
+                crate::note!(
                     "assistant: {tool} fails{place} after the merge ({} error{})",
                     report.errors.len(),
                     if report.errors.len() == 1 { "" } else { "s" }
@@ -118,7 +118,7 @@ fn report_problems(plans: &[Plan]) -> bool {
             Status::Failed(reason) => ("failed", reason),
             Status::Ready { .. } | Status::AlreadyMerged => continue,
         };
-        eprintln!("assistant: {what} {}: {reason}", plan.sidecar.display());
+        crate::note!("assistant: {what} {}: {reason}", plan.sidecar.display());
         ok = false;
     }
     ok
@@ -142,7 +142,7 @@ fn clean(plans: &[Plan], out: &mut impl Write) -> Result<bool> {
         match std::fs::remove_file(&plan.sidecar) {
             Ok(()) => writeln!(out, "removed {}", plan.sidecar.display())?,
             Err(error) => {
-                eprintln!(
+                crate::note!(
                     "assistant: error: cannot remove {}: {error}",
                     plan.sidecar.display()
                 );

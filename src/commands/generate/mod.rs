@@ -89,7 +89,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     }
     if !global.quiet {
         for warning in &gatherer.warnings {
-            eprintln!("assistant: warning: {warning}");
+            crate::note!("assistant: warning: {warning}");
         }
     }
 
@@ -145,7 +145,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     let provider: Arc<dyn Provider> =
         Arc::from(provider::build(config).map_err(|e| UsageError(e.to_string()))?);
     if global.verbose > 0 {
-        eprintln!(
+        crate::note!(
             "assistant: {} jobs to {} (model {}), {} in flight, {} retries",
             prepared.len(),
             provider.name(),
@@ -300,7 +300,7 @@ fn stubbed_files(args: &GenerateArgs, markers: &Markers, quiet: bool) -> Result<
     let outcome = scan(&targets, markers);
     if !quiet {
         for warning in &outcome.warnings {
-            eprintln!("assistant: warning: {warning}");
+            crate::note!("assistant: warning: {warning}");
         }
     }
     if outcome.files_read == 0 && !outcome.warnings.is_empty() {
