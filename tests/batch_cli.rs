@@ -386,3 +386,32 @@ fn a_job_pending_under_another_root_is_not_billed_twice() {
         .success();
     assert_eq!(server.batch_ids().len(), 1, "b/f.go billed twice");
 }
+
+/// A file whose name is not UTF-8 cannot be named in a batch's state (names are text there): it is
+/// not submitted (nobody pays for an answer that could never land), said with a warning naming it,
+/// and the run reports the failure; the other files go.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_not_billed_for_nothing() {
+    use std::os::unix::ffi::OsStrExt;
+    let project = go_project(1);
+    let odd = project
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.go"));
+    fs::write(
+        &odd,
+        "package p\n\n// Odd returns nil.\nfunc Odd() error {\n\tpanic(\"implement me\")\n}\n",
+    )
+    .unwrap();
+    let server = slow_server();
+    let output = submit_in(project.path(), &server, &[]).output().unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let ids = server.batch_ids();
+    assert_eq!(ids.len(), 1, "{stderr}");
+    assert_eq!(server.custom_ids(&ids[0]).len(), 1, "{stderr}");
+    assert!(
+        stderr.contains("caf") && stderr.contains("not UTF-8") && stderr.contains("not submitted"),
+        "{stderr}"
+    );
+}

@@ -110,16 +110,29 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
 
     if args.batch {
         // Batch mode: the same jobs and prompts, handed to the batch API instead of asked one by one.
-        let jobs: Vec<_> = prepared
+        // A batch's state names files as text: a name that is not UTF-8 could never be collected.
+        let (jobs, unnamed): (Vec<_>, Vec<_>) = prepared
             .iter()
             .map(|p| crate::batch::submit::ToSubmit {
                 job: &p.job,
                 prompt: &p.prompt,
                 expected: &p.expected,
             })
-            .collect();
+            .partition(|item| item.unnamed().is_none());
+        for path in unnamed.iter().filter_map(|item| item.unnamed()) {
+            crate::note!(
+                "assistant: warning: {}: the file name is not UTF-8, which a batch cannot record: not \
+                 submitted (a streamed `generate` implements it)",
+                path.display()
+            );
+        }
         let config = provider_config(args, kind, api_key);
-        return super::batch::submit(&jobs, config, args, fresh.len(), global);
+        let outcome = super::batch::submit(&jobs, config, args, fresh.len(), global)?;
+        return Ok(if unnamed.is_empty() {
+            outcome
+        } else {
+            Outcome::Failure
+        });
     }
 
     if args.only_print_prompt {
