@@ -132,8 +132,12 @@ pub fn tidy(path: &Path) -> PathBuf {
 /// `path` as users see it: relative to the current folder when under it.
 pub fn shown(path: &Path) -> PathBuf {
     let current = absolute(Path::new("."));
-    path.strip_prefix(&current)
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    match path.strip_prefix(&current) {
+        // The current folder itself is `.`, not an empty name.
+        Ok(rest) if rest.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => path.to_path_buf(),
+    }
 }
 
 #[cfg(test)]
@@ -199,6 +203,12 @@ mod tests {
             Path::new("a/coupon.go.assistant.rejected")
         );
         assert!(absolute(Path::new("a.go")).is_absolute());
+    }
+
+    #[test]
+    fn the_current_folder_is_shown_as_a_dot() {
+        assert_eq!(shown(&absolute(Path::new("."))), Path::new("."));
+        assert_eq!(shown(&absolute(Path::new("a/b.go"))), Path::new("a/b.go"));
     }
 
     #[test]
