@@ -415,3 +415,30 @@ fn a_file_name_that_is_not_utf8_is_not_billed_for_nothing() {
         "{stderr}"
     );
 }
+
+#[test]
+fn after_a_cancel_the_message_says_to_collect_before_submitting_again() {
+    let project = go_project(1);
+    let server = slow_server();
+    submit_in(project.path(), &server, &[]).assert().success();
+    let first = server.batch_ids();
+    batch_in(project.path(), &["cancel"])
+        .args(["--base-url", &server.base_url()])
+        .assert()
+        .success();
+    // Its job is not on the way any more: the user is told what frees it, not that it is pending.
+    let again = submit_in(project.path(), &server, &[]).output().unwrap();
+    let stderr = stderr_of(&again);
+    assert!(again.status.success(), "{stderr}");
+    assert_eq!(server.batch_ids(), first, "{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    assert!(stderr.contains("assistant batch collect"), "{stderr}");
+    assert!(!stderr.contains("already pending"), "{stderr}");
+    // Collected (nothing answered), the job goes again.
+    batch_in(project.path(), &["collect"])
+        .args(["--base-url", &server.base_url()])
+        .assert()
+        .code(1);
+    submit_in(project.path(), &server, &[]).assert().success();
+    assert_eq!(server.batch_ids().len(), 2);
+}

@@ -16,9 +16,22 @@ use crate::sidecar::sha256_hex;
 /// The jobs still waiting in some submission, by what makes them the same job.
 #[derive(Debug, Default)]
 pub struct InFlight {
-    /// (absolute, normalised path, source sha256, prompt sha256) → the submission's id.
-    jobs: HashMap<(PathBuf, String, String), String>,
+    /// (absolute, normalised path, source sha256, prompt sha256) → the submission asking it.
+    jobs: HashMap<(PathBuf, String, String), Held>,
 }
+
+/// The submission a job waits in.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub id: String,
+    /// How its batches ended without being collected (`cancelled`, `expired`, `failed`), when every
+    /// one did: what they answered is still to collect, the rest never comes — `batch collect` frees
+    /// those jobs for a new submission.
+    pub ended: Option<String>,
+}
+
+/// Batch states after which no more answers come.
+const STOPPED: [&str; 4] = ["cancelling", "cancelled", "expired", "failed"];
 
 impl InFlight {
     /// The open jobs of every submission with a batch not yet collected, recorded under any root at or
@@ -55,25 +68,33 @@ impl InFlight {
             if state.pending_batches().next().is_none() {
                 continue;
             }
+            let stopped: Option<Vec<&str>> = state
+                .pending_batches()
+                .map(|b| b.last_state.as_deref().filter(|s| STOPPED.contains(s)))
+                .collect();
+            let held = Held {
+                id: state.id.clone(),
+                ended: stopped.and_then(|names| names.first().map(|s| (*s).to_string())),
+            };
             for job in state.jobs.values().filter(|j| !j.status.is_final()) {
                 let key = (
                     fsx::normalized(&state::resolve(root, &job.path)),
                     job.source_sha256.clone(),
                     job.prompt_sha256.clone(),
                 );
-                self.jobs.insert(key, state.id.clone());
+                self.jobs.insert(key, held.clone());
             }
         }
     }
 
     /// The submission already asking `item`, if one is.
-    pub fn submission_of(&self, item: &ToSubmit<'_>) -> Option<&str> {
+    pub fn submission_of(&self, item: &ToSubmit<'_>) -> Option<&Held> {
         let target = &item.expected.target;
         let key = (
             fsx::normalized(&target.path),
             sha256_hex(target.source.as_bytes()),
             prompt_sha256(&item.prompt.system, &item.prompt.user),
         );
-        self.jobs.get(&key).map(String::as_str)
+        self.jobs.get(&key)
     }
 }

@@ -116,25 +116,50 @@ fn not_yet_asked<'a, 'b>(
     warn_unreadable(&unreadable, quiet);
     let mut fresh = Vec::new();
     let mut pending: Vec<String> = Vec::new();
-    let mut held = 0;
+    // Per submission: how many of the jobs it holds, and how it ended (cancelled…) if it did.
+    let mut held: Vec<(String, usize, Option<String>)> = Vec::new();
     for item in jobs {
         match in_flight.submission_of(item) {
-            Some(id) => {
-                held += 1;
-                if !pending.iter().any(|p| p == id) {
-                    pending.push(id.to_string());
+            Some(submission) => {
+                if !pending.contains(&submission.id) {
+                    pending.push(submission.id.clone());
+                    held.push((submission.id.clone(), 0, submission.ended.clone()));
+                }
+                if let Some(entry) = held.iter_mut().find(|(id, ..)| *id == submission.id) {
+                    entry.1 += 1;
                 }
             }
             None => fresh.push(item),
         }
     }
-    if held > 0 && !quiet {
+    let jobs_are = |n: usize| if n == 1 { "1 job is" } else { "jobs are" };
+    let waiting: Vec<&(String, usize, Option<String>)> =
+        held.iter().filter(|(.., ended)| ended.is_none()).collect();
+    let count: usize = waiting.iter().map(|(_, n, _)| n).sum();
+    if count > 0 && !quiet {
+        let ids: Vec<&str> = waiting.iter().map(|(id, ..)| id.as_str()).collect();
         crate::note!(
-            "assistant: {held} job{} already pending in batch {} (same source and prompt): not submitted \
+            "assistant: {}{} already pending in batch {} (same source and prompt): not submitted \
              again; `assistant batch status` shows progress, --force submits anyway",
-            if held == 1 { " is" } else { "s are" },
-            pending.join(", "),
+            if count == 1 {
+                String::new()
+            } else {
+                format!("{count} ")
+            },
+            jobs_are(count),
+            ids.join(", "),
         );
+    }
+    for (id, n, ended) in &held {
+        if let (Some(ended), false) = (ended, quiet) {
+            crate::note!(
+                "assistant: {}{} in batch {id}, {ended} and not yet collected: not submitted again; \
+                 `assistant batch collect {id}` lands what it answered and frees the rest for a new \
+                 submission, --force submits anyway",
+                if *n == 1 { String::new() } else { format!("{n} ") },
+                jobs_are(*n),
+            );
+        }
     }
     Ok((fresh, pending))
 }
@@ -216,8 +241,8 @@ fn status(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
 /// `batch cancel [ID]`: asks the provider to cancel a submission's unfinished batches. Without an ID
 /// there must be exactly one submission waiting.
 fn cancel(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
-    let (_, states) = selected(target, false, global.quiet)?;
-    let state = match states.as_slice() {
+    let (root, mut states) = selected(target, false, global.quiet)?;
+    let state = match states.as_mut_slice() {
         [] => return Err(UsageError("no batch is waiting to be collected".into()).into()),
         [(_, one)] => one,
         many => {
@@ -231,16 +256,22 @@ fn cancel(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
     };
     let provider = batch_provider(state, target.api_key.clone())?;
     let runtime = runtime()?;
-    for batch in state.pending_batches() {
+    let ids: Vec<String> = state.pending_batches().map(|b| b.id.clone()).collect();
+    for id in ids {
         let status = runtime
-            .block_on(provider.cancel(&batch.id))
-            .with_context(|| format!("batch {}", batch.id))?;
+            .block_on(provider.cancel(&id))
+            .with_context(|| format!("batch {id}"))?;
         let name = collect::state_name(status.state);
+        // Recorded, so that `generate --batch` knows these answers stopped coming (`batch::pending`).
+        if let Some(batch) = state.batches.iter_mut().find(|b| b.id == id) {
+            batch.last_state = Some(name.to_string());
+        }
+        state::save(&root, state)?;
         match target.format {
             GenerateFormat::Json => {
-                out::line(&json!({"event": "batch_cancelled", "batch": batch.id, "state": name}))?
+                out::line(&json!({"event": "batch_cancelled", "batch": id, "state": name}))?
             }
-            GenerateFormat::Text => out::line(&format!("{}  {name}", batch.id))?,
+            GenerateFormat::Text => out::line(&format!("{id}  {name}"))?,
         }
     }
     crate::note!(
