@@ -376,6 +376,12 @@ fn a_job_pending_under_another_root_is_not_billed_twice() {
     assert_eq!(ids.len(), 2);
     assert_eq!(server.custom_ids(&ids[1]).len(), 1, "a/f.go billed twice");
     assert!(stderr_of(&both).contains(&first[0]), "{}", stderr_of(&both));
+    // `batch status` here would not find a's batch: the message says where it is.
+    assert!(
+        stderr_of(&both).contains("`assistant batch status --dir a`"),
+        "{}",
+        stderr_of(&both)
+    );
 
     // The other way round: the whole folder first, then one module: nothing new.
     let project = two_modules();

@@ -24,6 +24,8 @@ pub struct InFlight {
 #[derive(Debug, Clone)]
 pub struct Held {
     pub id: String,
+    /// The project root its state is under (where `batch` commands find it).
+    pub root: PathBuf,
     /// How its batches ended without being collected (`cancelled`, `expired`, `failed`), when every
     /// one did: what they answered is still to collect, the rest never comes — `batch collect` frees
     /// those jobs for a new submission.
@@ -74,6 +76,7 @@ impl InFlight {
                 .collect();
             let held = Held {
                 id: state.id.clone(),
+                root: root.to_path_buf(),
                 ended: stopped.and_then(|names| names.first().map(|s| (*s).to_string())),
             };
             for job in state.jobs.values().filter(|j| !j.status.is_final()) {

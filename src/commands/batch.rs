@@ -14,7 +14,7 @@ use serde_json::json;
 use super::{Outcome, UsageError};
 use crate::ask::Asker;
 use crate::batch::collect::{self, Collector, Poll};
-use crate::batch::pending::InFlight;
+use crate::batch::pending::{Held, InFlight};
 use crate::batch::state::{self, State};
 use crate::batch::submit::{self, Settings, ToSubmit};
 use crate::cli::{
@@ -116,52 +116,78 @@ fn not_yet_asked<'a, 'b>(
     warn_unreadable(&unreadable, quiet);
     let mut fresh = Vec::new();
     let mut pending: Vec<String> = Vec::new();
-    // Per submission: how many of the jobs it holds, and how it ended (cancelled…) if it did.
-    let mut held: Vec<(String, usize, Option<String>)> = Vec::new();
+    // Per submission, how many of the jobs it holds.
+    let mut held: Vec<(Held, usize)> = Vec::new();
     for item in jobs {
         match in_flight.submission_of(item) {
             Some(submission) => {
                 if !pending.contains(&submission.id) {
                     pending.push(submission.id.clone());
-                    held.push((submission.id.clone(), 0, submission.ended.clone()));
+                    held.push((submission.clone(), 0));
                 }
-                if let Some(entry) = held.iter_mut().find(|(id, ..)| *id == submission.id) {
+                if let Some(entry) = held.iter_mut().find(|(h, _)| h.id == submission.id) {
                     entry.1 += 1;
                 }
             }
             None => fresh.push(item),
         }
     }
-    let jobs_are = |n: usize| if n == 1 { "1 job is" } else { "jobs are" };
-    let waiting: Vec<&(String, usize, Option<String>)> =
-        held.iter().filter(|(.., ended)| ended.is_none()).collect();
-    let count: usize = waiting.iter().map(|(_, n, _)| n).sum();
-    if count > 0 && !quiet {
-        let ids: Vec<&str> = waiting.iter().map(|(id, ..)| id.as_str()).collect();
+    if quiet {
+        return Ok((fresh, pending));
+    }
+    let jobs_are = |n: usize| match n {
+        1 => "1 job is".to_string(),
+        n => format!("{n} jobs are"),
+    };
+    let waiting: Vec<&Held> = held
+        .iter()
+        .filter(|(h, _)| h.ended.is_none())
+        .map(|(h, _)| h)
+        .collect();
+    let count: usize = held
+        .iter()
+        .filter(|(h, _)| h.ended.is_none())
+        .map(|(_, n)| n)
+        .sum();
+    if count > 0 {
+        let ids: Vec<&str> = waiting.iter().map(|h| h.id.as_str()).collect();
+        let mut roots: Vec<&Path> = waiting.iter().map(|h| h.root.as_path()).collect();
+        roots.sort();
+        roots.dedup();
         crate::note!(
-            "assistant: {}{} already pending in batch {} (same source and prompt): not submitted \
-             again; `assistant batch status` shows progress, --force submits anyway",
-            if count == 1 {
-                String::new()
-            } else {
-                format!("{count} ")
-            },
+            "assistant: {} already pending in batch {} (same source and prompt): not submitted again; \
+             {} shows progress, --force submits anyway",
             jobs_are(count),
             ids.join(", "),
+            roots.iter().map(|r| command("status", None, r)).collect::<Vec<_>>().join(", "),
         );
     }
-    for (id, n, ended) in &held {
-        if let (Some(ended), false) = (ended, quiet) {
+    for (submission, n) in &held {
+        if let Some(ended) = &submission.ended {
             crate::note!(
-                "assistant: {}{} in batch {id}, {ended} and not yet collected: not submitted again; \
-                 `assistant batch collect {id}` lands what it answered and frees the rest for a new \
-                 submission, --force submits anyway",
-                if *n == 1 { String::new() } else { format!("{n} ") },
+                "assistant: {} in batch {}, {ended} and not yet collected: not submitted again; {} \
+                 lands what it answered and frees the rest for a new submission, --force submits anyway",
                 jobs_are(*n),
+                submission.id,
+                command("collect", Some(&submission.id), &submission.root),
             );
         }
     }
     Ok((fresh, pending))
+}
+
+/// `` `assistant batch WHAT [ID]` ``, with `--dir` when the current folder does not lead to `root`.
+fn command(what: &str, id: Option<&str>, root: &Path) -> String {
+    let id = id.map(|id| format!(" {id}")).unwrap_or_default();
+    let found = state::find_root(None, Path::new(".")).map(|r| fsx::normalized(&r));
+    if found.as_deref() == Some(fsx::normalized(root).as_path()) {
+        format!("`assistant batch {what}{id}`")
+    } else {
+        format!(
+            "`assistant batch {what}{id} --dir {}`",
+            fsx::shown(root).display()
+        )
+    }
 }
 
 /// Every job is already pending: nothing is submitted, and the submissions to wait for are named.
