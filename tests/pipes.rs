@@ -294,3 +294,26 @@ fn a_closed_stderr_loses_the_messages_not_the_run() {
     let args = ["scan", "no-such-folder"];
     assert_eq!(stderr_closed(project.path(), &args), Some(2), "{args:?}");
 }
+
+#[test]
+fn merge_keeps_its_verdict_when_the_reader_is_gone() {
+    let project = go_project(30, 1);
+    let llm = answering_llm();
+    assistant(project.path())
+        .args(["generate", "--type", "openai", "--verify", "off"])
+        .args(["--base-url", &llm.base_url(), "--api-key", KEY])
+        .assert()
+        .success();
+    // One source changed since its sidecar: its merge is refused, exit 1 — however far the reader read.
+    let changed = project.path().join("f000.go");
+    fs::write(
+        &changed,
+        fs::read_to_string(&changed).unwrap() + "\n// edited\n",
+    )
+    .unwrap();
+    let args = ["merge", "--dry-run"];
+    let (code, stderr) = closed_after(project.path(), &args, 1);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

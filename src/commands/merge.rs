@@ -36,6 +36,16 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     };
     let plans: Vec<Plan> = sidecars.iter().map(|s| merge::plan(s, options)).collect();
     let mut ok = report_problems(&plans);
+    match apply(&plans, args, &mut ok) {
+        // A reader that went away (`| head`) turns no refusal into success: the verdict so far stands.
+        Err(_) if crate::out::closed() => Ok(outcome(ok)),
+        result => result.map(|()| outcome(ok)),
+    }
+}
+
+/// Prints what is already merged, then merges (or under `--dry-run` shows) the ready plans, verifies
+/// and cleans as asked; `ok` turns false on any failure.
+fn apply(plans: &[Plan], args: &MergeArgs, ok: &mut bool) -> Result<()> {
     let mut out = crate::out::stdout();
     for plan in plans.iter().filter(|p| p.status == Status::AlreadyMerged) {
         writeln!(out, "already merged {}", plan.source.display())?;
@@ -54,7 +64,7 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
             )?;
             write!(out, "{}", merge::diff(plan))?;
         }
-        return Ok(outcome(ok));
+        return Ok(());
     }
     if !ready.is_empty() {
         match merge::write(&ready) {
@@ -65,19 +75,20 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
                 writeln!(out, "backup {}", backup.display())?;
                 if args.verify && !verify_merged(&ready, args, &mut out)? {
                     writeln!(out, "backup {}", backup.display())?;
-                    ok = false;
+                    *ok = false;
                 }
             }
             Err(error) => {
                 crate::note!("assistant: error: {error}");
-                return Ok(Outcome::Failure);
+                *ok = false;
+                return Ok(());
             }
         }
     }
     if args.clean {
-        ok &= clean(&plans, &mut out)?;
+        *ok &= clean(plans, &mut out)?;
     }
-    Ok(outcome(ok))
+    Ok(())
 }
 
 /// `--verify`: type-checks the merged packages; prints what fails on stderr and what passed on stdout.
