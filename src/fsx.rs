@@ -99,10 +99,18 @@ pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// `path` made absolute with `.` and `..` resolved as text (`internal/handler/../` is `internal`), so
-/// two names of one folder compare equal without touching the disk.
+/// `path` made absolute with `.` and `..` resolved (`internal/handler/../` is `internal`), so two names
+/// of one folder compare equal: as the system resolves them (symbolic links followed, so that a `..`
+/// after a link is the target's parent) when the path or its folder exists, else as text.
 pub fn normalized(path: &Path) -> PathBuf {
-    tidy(&absolute(path))
+    let path = absolute(path);
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    match (path.parent().map(Path::canonicalize), path.file_name()) {
+        (Some(Ok(folder)), Some(name)) => folder.join(name),
+        _ => tidy(&path),
+    }
 }
 
 /// `path` with `.` and `..` resolved as text, still relative when it was: `internal/handler/../x` is

@@ -448,3 +448,34 @@ fn after_a_cancel_the_message_says_to_collect_before_submitting_again() {
     submit_in(project.path(), &server, &[]).assert().success();
     assert_eq!(server.batch_ids().len(), 2);
 }
+
+/// `link/..` where `link` is a symbolic link names the folder above the link's target, as the shell
+/// and the system see it (not the folder holding the link): `scan` finds its stubs, and a batch on it
+/// lands the answers in the files that were asked about.
+#[cfg(unix)]
+#[test]
+fn a_dot_dot_after_a_symbolic_link_is_the_systems() {
+    let project = go_project(1);
+    fs::create_dir(project.path().join("deep")).unwrap();
+    let elsewhere = TempDir::new().unwrap();
+    std::os::unix::fs::symlink(project.path().join("deep"), elsewhere.path().join("link")).unwrap();
+
+    assistant(elsewhere.path())
+        .args(["scan", "--check", "link/.."])
+        .assert()
+        .code(1);
+
+    let server = FakeBatch::start(Plan::new(|_, _| {
+        "```go\npackage p\n\n// Stub0 returns nil.\nfunc Stub0() error {\n\treturn nil\n}\n```\n"
+            .into()
+    }));
+    let submitted = submit_in(elsewhere.path(), &server, &["link/.."])
+        .output()
+        .unwrap();
+    assert!(submitted.status.success(), "{}", stderr_of(&submitted));
+    let root = project.path().to_str().unwrap();
+    batch_in(elsewhere.path(), &["collect", "--wait", "--dir", root])
+        .assert()
+        .success();
+    assert!(project.path().join("f00.go.assistant").exists());
+}
