@@ -479,3 +479,19 @@ fn a_dot_dot_after_a_symbolic_link_is_the_systems() {
         .success();
     assert!(project.path().join("f00.go.assistant").exists());
 }
+
+#[test]
+fn nothing_to_submit_is_still_one_json_event() {
+    let project = go_project(1);
+    let server = slow_server();
+    fs::write(project.path().join("f00.go"), "package p\n").unwrap();
+    let output = submit_in(project.path(), &server, &["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let events = events(&output.stdout);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event"], "batch_submitted");
+    assert_eq!(events[0]["jobs"], 0);
+    assert!(server.batch_ids().is_empty());
+}

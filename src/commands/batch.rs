@@ -57,7 +57,8 @@ pub fn submit(
         if !global.quiet {
             crate::note!("assistant: nothing to submit ({skipped} files have fresh sidecars)");
         }
-        return Ok(Outcome::Success);
+        // Scripts still get their one event.
+        return already_pending(&[], args.format, skipped);
     }
     let root = submit::project_root(jobs);
     let (jobs, pending) = if args.force {
