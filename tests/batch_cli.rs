@@ -495,3 +495,17 @@ fn nothing_to_submit_is_still_one_json_event() {
     assert_eq!(events[0]["jobs"], 0);
     assert!(server.batch_ids().is_empty());
 }
+
+#[test]
+fn quiet_cancel_prints_only_its_result() {
+    let project = go_project(1);
+    let server = slow_server();
+    submit_in(project.path(), &server, &[]).assert().success();
+    let output = batch_in(project.path(), &["cancel", "-q"])
+        .args(["--base-url", &server.base_url()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(!output.stdout.is_empty());
+    assert_eq!(stderr_of(&output), "");
+}

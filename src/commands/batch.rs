@@ -301,9 +301,11 @@ fn cancel(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
             GenerateFormat::Text => out::line(&format!("{id}  {name}"))?,
         }
     }
-    crate::note!(
-        "assistant: what the batch answered before it stopped is still collected by `assistant batch collect`"
-    );
+    if !global.quiet {
+        crate::note!(
+            "assistant: what the batch answered before it stopped is still collected by `assistant batch collect`"
+        );
+    }
     Ok(Outcome::Success)
 }
 
