@@ -140,19 +140,11 @@ fn not_yet_asked<'a, 'b>(
         1 => "1 job is".to_string(),
         n => format!("{n} jobs are"),
     };
-    let waiting: Vec<&Held> = held
-        .iter()
-        .filter(|(h, _)| h.ended.is_none())
-        .map(|(h, _)| h)
-        .collect();
-    let count: usize = held
-        .iter()
-        .filter(|(h, _)| h.ended.is_none())
-        .map(|(_, n)| n)
-        .sum();
+    let waiting: Vec<&(Held, usize)> = held.iter().filter(|(h, _)| h.ended.is_none()).collect();
+    let count: usize = waiting.iter().map(|(_, n)| n).sum();
     if count > 0 {
-        let ids: Vec<&str> = waiting.iter().map(|h| h.id.as_str()).collect();
-        let mut roots: Vec<&Path> = waiting.iter().map(|h| h.root.as_path()).collect();
+        let ids: Vec<&str> = waiting.iter().map(|(h, _)| h.id.as_str()).collect();
+        let mut roots: Vec<&Path> = waiting.iter().map(|(h, _)| h.root.as_path()).collect();
         roots.sort();
         roots.dedup();
         crate::note!(
