@@ -188,10 +188,18 @@ pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// `path` made absolute with `.` and `..` resolved as text (`internal/handler/../` is `internal`), so
-/// two names of one folder compare equal without touching the disk.
+/// `path` made absolute with `.` and `..` resolved (`internal/handler/../` is `internal`), so two names
+/// of one folder compare equal: as the system resolves them (symbolic links followed, so that a `..`
+/// after a link is the target's parent) when the path or its folder exists, else as text.
 pub fn normalized(path: &Path) -> PathBuf {
-    tidy(&absolute(path))
+    let path = absolute(path);
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    match (path.parent().map(Path::canonicalize), path.file_name()) {
+        (Some(Ok(folder)), Some(name)) => folder.join(name),
+        _ => tidy(&path),
+    }
 }
 
 /// `path` with `.` and `..` resolved as text, still relative when it was: `internal/handler/../x` is
@@ -221,8 +229,12 @@ pub fn tidy(path: &Path) -> PathBuf {
 /// `path` as users see it: relative to the current folder when under it.
 pub fn shown(path: &Path) -> PathBuf {
     let current = absolute(Path::new("."));
-    path.strip_prefix(&current)
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    match path.strip_prefix(&current) {
+        // The current folder itself is `.`, not an empty name.
+        Ok(rest) if rest.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => path.to_path_buf(),
+    }
 }
 
 #[cfg(test)]
@@ -322,6 +334,12 @@ mod tests {
             Path::new("a/coupon.go.assistant.rejected")
         );
         assert!(absolute(Path::new("a.go")).is_absolute());
+    }
+
+    #[test]
+    fn the_current_folder_is_shown_as_a_dot() {
+        assert_eq!(shown(&absolute(Path::new("."))), Path::new("."));
+        assert_eq!(shown(&absolute(Path::new("a/b.go"))), Path::new("a/b.go"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     let files = match apply_config_files(&mut cli, &matches) {
         Ok(files) => files,
         Err(error) => {
-            eprintln!("assistant: error: {error}");
+            assistant::note!("assistant: error: {error}");
             return ExitCode::from(2);
         }
     };
@@ -70,7 +70,7 @@ fn main() -> ExitCode {
         // The reader went away (`| head`): what it did not read is no error, as for ripgrep and git.
         Err(_) if out::closed() => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("assistant: error: {error:#}");
+            assistant::note!("assistant: error: {error:#}");
             if error.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

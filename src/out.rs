@@ -11,6 +11,16 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+/// `eprintln!` that cannot panic: a reader of standard error that went away (`2>&1 | head -1`) loses
+/// the messages, not the run (`eprintln!` would panic, half-way through writing sidecars).
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
 static CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Writes `text` and a newline, flushed (a reader sees each line as it is written).

@@ -249,7 +249,7 @@ impl Reporter {
                 if summary.interrupted {
                     line.push_str(" (interrupted)");
                 }
-                eprintln!("{line}");
+                crate::note!("{line}");
             }
             Reporter::Json { .. } => self.event(json!({
                 "event": "summary",
@@ -289,7 +289,7 @@ impl Reporter {
             } => {
                 let _ = bars.multi.println(text);
             }
-            _ => eprintln!("{text}"),
+            _ => crate::note!("{text}"),
         }
     }
 

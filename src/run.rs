@@ -63,7 +63,7 @@ where
             joined = in_flight.join_next() => match joined {
                 Some(Ok(result)) => on_done(result),
                 // A job that panicked is a bug; its result is lost but the run goes on.
-                Some(Err(error)) => eprintln!("assistant: internal error in a job: {error}"),
+                Some(Err(error)) => crate::note!("assistant: internal error in a job: {error}"),
                 None => return Ended::Completed,
             },
         }

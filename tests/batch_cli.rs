@@ -340,3 +340,172 @@ fn a_rust_crate_submitted_from_its_src_folder_keeps_its_state_at_the_crate_root(
         .assert()
         .success();
 }
+
+/// A folder of Go modules (`a/go.mod`, `b/go.mod`): each module's files have their own project root.
+fn two_modules() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for m in ["a", "b"] {
+        fs::create_dir_all(dir.path().join(m)).unwrap();
+        fs::write(
+            dir.path().join(m).join("go.mod"),
+            format!("module example.com/{m}\n\ngo 1.21\n"),
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join(m).join("f.go"),
+            "package p\n\n// F returns nil.\nfunc F() error {\n\tpanic(\"implement me\")\n}\n",
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_job_pending_under_another_root_is_not_billed_twice() {
+    // One module first (its state in a/.assistant), then the folder holding both (state in
+    // ./.assistant): a/f.go is already on its way.
+    let project = two_modules();
+    let server = slow_server();
+    submit_in(project.path(), &server, &["a"])
+        .assert()
+        .success();
+    let first = server.batch_ids();
+    let both = submit_in(project.path(), &server, &[]).output().unwrap();
+    assert!(both.status.success(), "{}", stderr_of(&both));
+    let ids = server.batch_ids();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(server.custom_ids(&ids[1]).len(), 1, "a/f.go billed twice");
+    assert!(stderr_of(&both).contains(&first[0]), "{}", stderr_of(&both));
+    // `batch status` here would not find a's batch: the message says where it is.
+    assert!(
+        stderr_of(&both).contains("`assistant batch status --dir a`"),
+        "{}",
+        stderr_of(&both)
+    );
+
+    // The other way round: the whole folder first, then one module: nothing new.
+    let project = two_modules();
+    let server = slow_server();
+    submit_in(project.path(), &server, &[]).assert().success();
+    submit_in(project.path(), &server, &["b"])
+        .assert()
+        .success();
+    assert_eq!(server.batch_ids().len(), 1, "b/f.go billed twice");
+}
+
+/// A file whose name is not UTF-8 cannot be named in a batch's state (names are text there): it is
+/// not submitted (nobody pays for an answer that could never land), said with a warning naming it,
+/// and the run reports the failure; the other files go.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_not_billed_for_nothing() {
+    use std::os::unix::ffi::OsStrExt;
+    let project = go_project(1);
+    let odd = project
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.go"));
+    fs::write(
+        &odd,
+        "package p\n\n// Odd returns nil.\nfunc Odd() error {\n\tpanic(\"implement me\")\n}\n",
+    )
+    .unwrap();
+    let server = slow_server();
+    let output = submit_in(project.path(), &server, &[]).output().unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let ids = server.batch_ids();
+    assert_eq!(ids.len(), 1, "{stderr}");
+    assert_eq!(server.custom_ids(&ids[0]).len(), 1, "{stderr}");
+    assert!(
+        stderr.contains("caf") && stderr.contains("not UTF-8") && stderr.contains("not submitted"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn after_a_cancel_the_message_says_to_collect_before_submitting_again() {
+    let project = go_project(1);
+    let server = slow_server();
+    submit_in(project.path(), &server, &[]).assert().success();
+    let first = server.batch_ids();
+    batch_in(project.path(), &["cancel"])
+        .args(["--base-url", &server.base_url()])
+        .assert()
+        .success();
+    // Its job is not on the way any more: the user is told what frees it, not that it is pending.
+    let again = submit_in(project.path(), &server, &[]).output().unwrap();
+    let stderr = stderr_of(&again);
+    assert!(again.status.success(), "{stderr}");
+    assert_eq!(server.batch_ids(), first, "{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    assert!(stderr.contains("assistant batch collect"), "{stderr}");
+    assert!(!stderr.contains("already pending"), "{stderr}");
+    // Collected (nothing answered), the job goes again.
+    batch_in(project.path(), &["collect"])
+        .args(["--base-url", &server.base_url()])
+        .assert()
+        .code(1);
+    submit_in(project.path(), &server, &[]).assert().success();
+    assert_eq!(server.batch_ids().len(), 2);
+}
+
+/// `link/..` where `link` is a symbolic link names the folder above the link's target, as the shell
+/// and the system see it (not the folder holding the link): `scan` finds its stubs, and a batch on it
+/// lands the answers in the files that were asked about.
+#[cfg(unix)]
+#[test]
+fn a_dot_dot_after_a_symbolic_link_is_the_systems() {
+    let project = go_project(1);
+    fs::create_dir(project.path().join("deep")).unwrap();
+    let elsewhere = TempDir::new().unwrap();
+    std::os::unix::fs::symlink(project.path().join("deep"), elsewhere.path().join("link")).unwrap();
+
+    assistant(elsewhere.path())
+        .args(["scan", "--check", "link/.."])
+        .assert()
+        .code(1);
+
+    let server = FakeBatch::start(Plan::new(|_, _| {
+        "```go\npackage p\n\n// Stub0 returns nil.\nfunc Stub0() error {\n\treturn nil\n}\n```\n"
+            .into()
+    }));
+    let submitted = submit_in(elsewhere.path(), &server, &["link/.."])
+        .output()
+        .unwrap();
+    assert!(submitted.status.success(), "{}", stderr_of(&submitted));
+    let root = project.path().to_str().unwrap();
+    batch_in(elsewhere.path(), &["collect", "--wait", "--dir", root])
+        .assert()
+        .success();
+    assert!(project.path().join("f00.go.assistant").exists());
+}
+
+#[test]
+fn nothing_to_submit_is_still_one_json_event() {
+    let project = go_project(1);
+    let server = slow_server();
+    fs::write(project.path().join("f00.go"), "package p\n").unwrap();
+    let output = submit_in(project.path(), &server, &["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let events = events(&output.stdout);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event"], "batch_submitted");
+    assert_eq!(events[0]["jobs"], 0);
+    assert!(server.batch_ids().is_empty());
+}
+
+#[test]
+fn quiet_cancel_prints_only_its_result() {
+    let project = go_project(1);
+    let server = slow_server();
+    submit_in(project.path(), &server, &[]).assert().success();
+    let output = batch_in(project.path(), &["cancel", "-q"])
+        .args(["--base-url", &server.base_url()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(!output.stdout.is_empty());
+    assert_eq!(stderr_of(&output), "");
+}

@@ -244,3 +244,76 @@ fn merge_dry_run_clean_and_batch_status_end_quietly() {
         assert_quiet(&args, closed_after(project.path(), &args, 0), 0);
     }
 }
+
+/// Runs `args` in `dir` with standard error closed before the first message (`2>&1 | head -1`, a
+/// reader of the progress that went away) and stdout discarded; returns the status.
+fn stderr_closed(dir: &Path, args: &[&str]) -> Option<i32> {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("assistant"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ASSISTANT_API_KEY")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn a_closed_stderr_loses_the_messages_not_the_run() {
+    let project = go_project(6, 1);
+    let llm = answering_llm();
+    let url = llm.base_url();
+    let args = [
+        "generate",
+        "--type",
+        "openai",
+        "--verify",
+        "off",
+        "--base-url",
+        &url,
+        "--api-key",
+        KEY,
+    ];
+    assert_eq!(stderr_closed(project.path(), &args), Some(0), "{args:?}");
+    for f in 0..6 {
+        assert!(
+            project
+                .path()
+                .join(format!("f{f:03}.go.assistant"))
+                .exists(),
+            "f{f:03}.go.assistant not written"
+        );
+    }
+    // Only stderr to write to: no batch waiting, `no such folder`.
+    let args = ["batch", "status", "--api-key", KEY];
+    assert_eq!(stderr_closed(project.path(), &args), Some(2), "{args:?}");
+    let args = ["scan", "no-such-folder"];
+    assert_eq!(stderr_closed(project.path(), &args), Some(2), "{args:?}");
+}
+
+#[test]
+fn merge_keeps_its_verdict_when_the_reader_is_gone() {
+    let project = go_project(30, 1);
+    let llm = answering_llm();
+    assistant(project.path())
+        .args(["generate", "--type", "openai", "--verify", "off"])
+        .args(["--base-url", &llm.base_url(), "--api-key", KEY])
+        .assert()
+        .success();
+    // One source changed since its sidecar: its merge is refused, exit 1 — however far the reader read.
+    let changed = project.path().join("f000.go");
+    fs::write(
+        &changed,
+        fs::read_to_string(&changed).unwrap() + "\n// edited\n",
+    )
+    .unwrap();
+    let args = ["merge", "--dry-run"];
+    let (code, stderr) = closed_after(project.path(), &args, 1);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

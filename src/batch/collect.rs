@@ -514,7 +514,7 @@ impl Run<'_> {
     fn save_now_and_then(&mut self, state: &State) {
         if self.saved.elapsed() >= self.collector.save_every {
             if let Err(error) = state::save(&self.collector.root, state) {
-                eprintln!("assistant: warning: {error}");
+                crate::note!("assistant: warning: {error}");
             }
             self.saved = Instant::now();
         }

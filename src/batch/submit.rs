@@ -24,6 +24,18 @@ pub struct ToSubmit<'a> {
     pub expected: &'a Expected,
 }
 
+impl ToSubmit<'_> {
+    /// The file of the job (its own or the one its code also lands in) whose name is not UTF-8, if
+    /// one is: the state names files as text, so its answer could never be collected.
+    pub fn unnamed(&self) -> Option<&Path> {
+        let target = std::iter::once(&self.expected.target.path);
+        target
+            .chain(self.expected.dependent.as_ref().map(|d| &d.path))
+            .map(PathBuf::as_path)
+            .find(|path| path.to_str().is_none())
+    }
+}
+
 /// The settings a later collect starts from.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::{Outcome, UsageError};
 use crate::ask::Asker;
 use crate::batch::collect::{self, Collector, Poll};
-use crate::batch::pending::InFlight;
+use crate::batch::pending::{Held, InFlight};
 use crate::batch::state::{self, State};
 use crate::batch::submit::{self, Settings, ToSubmit};
 use crate::cli::{
@@ -59,15 +59,16 @@ pub fn submit(
     let provider = build_batch(config).map_err(|e| UsageError(e.to_string()))?;
     if jobs.is_empty() {
         if !global.quiet {
-            eprintln!("assistant: nothing to submit ({skipped} files have fresh sidecars)");
+            crate::note!("assistant: nothing to submit ({skipped} files have fresh sidecars)");
         }
-        return Ok(Outcome::Success);
+        // Scripts still get their one event.
+        return already_pending(&[], args.format, skipped);
     }
     let root = submit::project_root(jobs);
     let (jobs, pending) = if args.force {
         (jobs.iter().collect(), Vec::new())
     } else {
-        not_yet_asked(jobs, &root, global.quiet)?
+        not_yet_asked(jobs, global.quiet)?
     };
     if jobs.is_empty() {
         return already_pending(&pending, args.format, skipped);
@@ -96,7 +97,7 @@ pub fn submit(
                 out::line(id)?;
             }
             if !global.quiet {
-                eprintln!(
+                crate::note!(
                     "assistant: {} job{} submitted in batch {}; project root {}; state in {}",
                     jobs.len(),
                     if jobs.len() == 1 { "" } else { "s" },
@@ -104,7 +105,7 @@ pub fn submit(
                     fsx::shown(&root).display(),
                     fsx::shown(&receipt.state_path).display(),
                 );
-                eprintln!(
+                crate::note!(
                     "assistant: answers come within 24 hours: `assistant batch status` shows progress, \
                      `assistant batch collect --wait` checks them and writes the sidecars"
                 );
@@ -118,35 +119,76 @@ pub fn submit(
 /// the others — said on stderr, so nobody pays twice without knowing.
 fn not_yet_asked<'a, 'b>(
     jobs: &'a [ToSubmit<'b>],
-    root: &Path,
     quiet: bool,
 ) -> Result<(Vec<&'a ToSubmit<'b>>, Vec<String>)> {
-    let loaded = state::load_all(root)?;
-    warn_unreadable(&loaded.unreadable, quiet);
-    let in_flight = InFlight::of(&loaded.states);
+    let (in_flight, unreadable) = InFlight::around(jobs)?;
+    warn_unreadable(&unreadable, quiet);
     let mut fresh = Vec::new();
     let mut pending: Vec<String> = Vec::new();
-    let mut held = 0;
+    // Per submission, how many of the jobs it holds.
+    let mut held: Vec<(Held, usize)> = Vec::new();
     for item in jobs {
-        match in_flight.submission_of(item, root) {
-            Some(id) => {
-                held += 1;
-                if !pending.iter().any(|p| p == id) {
-                    pending.push(id.to_string());
+        match in_flight.submission_of(item) {
+            Some(submission) => {
+                if !pending.contains(&submission.id) {
+                    pending.push(submission.id.clone());
+                    held.push((submission.clone(), 0));
+                }
+                if let Some(entry) = held.iter_mut().find(|(h, _)| h.id == submission.id) {
+                    entry.1 += 1;
                 }
             }
             None => fresh.push(item),
         }
     }
-    if held > 0 && !quiet {
-        eprintln!(
-            "assistant: {held} job{} already pending in batch {} (same source and prompt): not submitted \
-             again; `assistant batch status` shows progress, --force submits anyway",
-            if held == 1 { " is" } else { "s are" },
-            pending.join(", "),
+    if quiet {
+        return Ok((fresh, pending));
+    }
+    let jobs_are = |n: usize| match n {
+        1 => "1 job is".to_string(),
+        n => format!("{n} jobs are"),
+    };
+    let waiting: Vec<&(Held, usize)> = held.iter().filter(|(h, _)| h.ended.is_none()).collect();
+    let count: usize = waiting.iter().map(|(_, n)| n).sum();
+    if count > 0 {
+        let ids: Vec<&str> = waiting.iter().map(|(h, _)| h.id.as_str()).collect();
+        let mut roots: Vec<&Path> = waiting.iter().map(|(h, _)| h.root.as_path()).collect();
+        roots.sort();
+        roots.dedup();
+        crate::note!(
+            "assistant: {} already pending in batch {} (same source and prompt): not submitted again; \
+             {} shows progress, --force submits anyway",
+            jobs_are(count),
+            ids.join(", "),
+            roots.iter().map(|r| command("status", None, r)).collect::<Vec<_>>().join(", "),
         );
     }
+    for (submission, n) in &held {
+        if let Some(ended) = &submission.ended {
+            crate::note!(
+                "assistant: {} in batch {}, {ended} and not yet collected: not submitted again; {} \
+                 lands what it answered and frees the rest for a new submission, --force submits anyway",
+                jobs_are(*n),
+                submission.id,
+                command("collect", Some(&submission.id), &submission.root),
+            );
+        }
+    }
     Ok((fresh, pending))
+}
+
+/// `` `assistant batch WHAT [ID]` ``, with `--dir` when the current folder does not lead to `root`.
+fn command(what: &str, id: Option<&str>, root: &Path) -> String {
+    let id = id.map(|id| format!(" {id}")).unwrap_or_default();
+    let found = state::find_root(None, Path::new(".")).map(|r| fsx::normalized(&r));
+    if found.as_deref() == Some(fsx::normalized(root).as_path()) {
+        format!("`assistant batch {what}{id}`")
+    } else {
+        format!(
+            "`assistant batch {what}{id} --dir {}`",
+            fsx::shown(root).display()
+        )
+    }
 }
 
 /// Every job is already pending: nothing is submitted, and the submissions to wait for are named.
@@ -163,7 +205,7 @@ fn already_pending(pending: &[String], format: GenerateFormat, skipped: usize) -
 fn warn_unreadable(unreadable: &[state::StateError], quiet: bool) {
     if !quiet {
         for error in unreadable {
-            eprintln!("assistant: warning: skipped {error}");
+            crate::note!("assistant: warning: skipped {error}");
         }
     }
 }
@@ -173,7 +215,7 @@ fn warn_unreadable(unreadable: &[state::StateError], quiet: bool) {
 fn status(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
     let (_, states) = selected(target, false, global.quiet)?;
     if states.is_empty() {
-        eprintln!("assistant: no batch is waiting to be collected");
+        crate::note!("assistant: no batch is waiting to be collected");
         return Ok(Outcome::Success);
     }
     let runtime = runtime()?;
@@ -226,8 +268,8 @@ fn status(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
 /// `batch cancel [ID]`: asks the provider to cancel a submission's unfinished batches. Without an ID
 /// there must be exactly one submission waiting.
 fn cancel(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
-    let (_, states) = selected(target, false, global.quiet)?;
-    let state = match states.as_slice() {
+    let (root, mut states) = selected(target, false, global.quiet)?;
+    let state = match states.as_mut_slice() {
         [] => return Err(UsageError("no batch is waiting to be collected".into()).into()),
         [(_, one)] => one,
         many => {
@@ -241,21 +283,29 @@ fn cancel(target: &BatchTarget, global: &GlobalArgs) -> Result<Outcome> {
     };
     let provider = batch_provider(state, target.api_key.clone())?;
     let runtime = runtime()?;
-    for batch in state.pending_batches() {
+    let ids: Vec<String> = state.pending_batches().map(|b| b.id.clone()).collect();
+    for id in ids {
         let status = runtime
-            .block_on(provider.cancel(&batch.id))
-            .with_context(|| format!("batch {}", batch.id))?;
+            .block_on(provider.cancel(&id))
+            .with_context(|| format!("batch {id}"))?;
         let name = collect::state_name(status.state);
+        // Recorded, so that `generate --batch` knows these answers stopped coming (`batch::pending`).
+        if let Some(batch) = state.batches.iter_mut().find(|b| b.id == id) {
+            batch.last_state = Some(name.to_string());
+        }
+        state::save(&root, state)?;
         match target.format {
             GenerateFormat::Json => {
-                out::line(&json!({"event": "batch_cancelled", "batch": batch.id, "state": name}))?
+                out::line(&json!({"event": "batch_cancelled", "batch": id, "state": name}))?
             }
-            GenerateFormat::Text => out::line(&format!("{}  {name}", batch.id))?,
+            GenerateFormat::Text => out::line(&format!("{id}  {name}"))?,
         }
     }
-    eprintln!(
-        "assistant: what the batch answered before it stopped is still collected by `assistant batch collect`"
-    );
+    if !global.quiet {
+        crate::note!(
+            "assistant: what the batch answered before it stopped is still collected by `assistant batch collect`"
+        );
+    }
     Ok(Outcome::Success)
 }
 

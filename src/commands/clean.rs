@@ -17,7 +17,7 @@ pub fn run(args: &CleanArgs, quiet: bool) -> Result<Outcome> {
     let (found, warnings) = merge::find_leftovers(&targets);
     if !quiet {
         for warning in &warnings {
-            eprintln!("assistant: warning: {warning}");
+            crate::note!("assistant: warning: {warning}");
         }
     }
     let mut out = crate::out::stdout();
@@ -35,7 +35,7 @@ pub fn run(args: &CleanArgs, quiet: bool) -> Result<Outcome> {
         match std::fs::remove_file(&path) {
             Ok(()) => writeln!(out, "removed {}", path.display())?,
             Err(error) => {
-                eprintln!(
+                crate::note!(
                     "assistant: error: cannot remove {}: {error}",
                     path.display()
                 );

@@ -24,7 +24,7 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     let (sidecars, warnings) = merge::find_sidecars(&targets);
     if !quiet {
         for warning in &warnings {
-            eprintln!("assistant: warning: {warning}");
+            crate::note!("assistant: warning: {warning}");
         }
     }
     let (foreign, sidecars): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -41,7 +41,7 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     let sidecars = merge::with_dependencies(sidecars);
     if sidecars.is_empty() {
         if !quiet {
-            eprintln!("assistant: no sidecars (*.assistant) found");
+            crate::note!("assistant: no sidecars (*.assistant) found");
         }
         return Ok(Outcome::Success);
     }
@@ -59,6 +59,16 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     }
     merge::hold_back(&mut plans);
     let mut ok = report_problems(&plans);
+    match apply(&plans, args, &mut ok) {
+        // A reader that went away (`| head`) turns no refusal into success: the verdict so far stands.
+        Err(_) if crate::out::closed() => Ok(outcome(ok)),
+        result => result.map(|()| outcome(ok)),
+    }
+}
+
+/// Prints what is already merged, then merges (or under `--dry-run` shows) the ready plans, verifies
+/// and cleans as asked; `ok` turns false on any failure.
+fn apply(plans: &[Plan], args: &MergeArgs, ok: &mut bool) -> Result<()> {
     let mut out = crate::out::stdout();
     for plan in plans.iter().filter(|p| p.status == Status::AlreadyMerged) {
         writeln!(out, "already merged {}", plan.source.display())?;
@@ -77,7 +87,7 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
             )?;
             write!(out, "{}", merge::diff(plan))?;
         }
-        return Ok(outcome(ok));
+        return Ok(());
     }
     if !ready.is_empty() {
         match merge::write_unless(&ready, &interrupt) {
@@ -93,13 +103,14 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
                 }
                 if args.verify && !verify_merged(&ready, args, &mut out)? {
                     writeln!(out, "backup {}", backup.display())?;
-                    ok = false;
+                    *ok = false;
                 }
             }
             Err(WriteError::Interrupted) => return Ok(interrupted("nothing was merged")),
             Err(error) => {
-                eprintln!("assistant: error: {error}");
-                return Ok(Outcome::Failure);
+                crate::note!("assistant: error: {error}");
+                *ok = false;
+                return Ok(());
             }
         }
     }
@@ -107,9 +118,9 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         return Ok(interrupted("the files above were merged whole"));
     }
     if args.clean {
-        ok &= clean(&plans, &mut out)?;
+        *ok &= clean(plans, &mut out)?;
     }
-    Ok(outcome(ok))
+    Ok(())
 }
 
 /// `--verify`: type-checks the merged packages; prints what fails on stderr and what passed on stdout.
@@ -123,14 +134,14 @@ fn verify_merged(ready: &[&Plan], args: &MergeArgs, out: &mut impl Write) -> Res
             .as_ref()
             .map_or(String::new(), |root| format!(" in {}", root.display()));
         match report.checked_by {
-            Err(reason) => eprintln!("assistant: warning: not verified{place}: {reason}"),
+            Err(reason) => crate::note!("assistant: warning: not verified{place}: {reason}"),
             Ok(tool) if report.errors.is_empty() => writeln!(out, "verified{place}: {tool}")?,
             Ok(tool) => {
                 ok = false;
                 for error in &report.errors {
-                    eprintln!("{error}");
+                    crate::note!("{error}");
                 }
-                eprintln!(
+                crate::note!(
                     "assistant: {tool} fails{place} after the merge ({} error{})",
                     report.errors.len(),
                     if report.errors.len() == 1 { "" } else { "s" }
@@ -150,7 +161,7 @@ fn report_problems(plans: &[Plan]) -> bool {
             Status::Failed(reason) => ("failed", reason),
             Status::Ready { .. } | Status::AlreadyMerged => continue,
         };
-        eprintln!("assistant: {what} {}: {reason}", plan.sidecar.display());
+        crate::note!("assistant: {what} {}: {reason}", plan.sidecar.display());
         ok = false;
     }
     ok
@@ -174,7 +185,7 @@ fn clean(plans: &[Plan], out: &mut impl Write) -> Result<bool> {
         match std::fs::remove_file(&plan.sidecar) {
             Ok(()) => writeln!(out, "removed {}", plan.sidecar.display())?,
             Err(error) => {
-                eprintln!(
+                crate::note!(
                     "assistant: error: cannot remove {}: {error}",
                     plan.sidecar.display()
                 );

@@ -40,8 +40,14 @@ pub fn targets(paths: &PathArgs) -> Result<Vec<Target>, UsageError> {
         .all()
         .into_iter()
         .map(|path| {
-            if path.components().any(|c| c == Component::ParentDir) {
-                crate::fsx::tidy(&path)
+            // Tidied only when it still names what the system does: after a symbolic link, `..`
+            // is the link target's parent, not the folder holding the link.
+            let tidy = crate::fsx::tidy(&path);
+            let same = |a: &std::path::Path, b: &std::path::Path| {
+                matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+            };
+            if path.components().any(|c| c == Component::ParentDir) && same(&path, &tidy) {
+                tidy
             } else {
                 path
             }

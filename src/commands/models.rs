@@ -28,7 +28,7 @@ pub fn run(args: &ModelsArgs) -> Result<Outcome> {
             Ok(Outcome::Success)
         }
         Err(error) => {
-            eprintln!("assistant: error: {error}");
+            crate::note!("assistant: error: {error}");
             Ok(Outcome::Failure)
         }
     }

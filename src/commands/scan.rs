@@ -20,7 +20,7 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<Outcome> {
     let outcome = scan(&targets, &markers);
     for warning in &outcome.warnings {
         if !quiet {
-            eprintln!("assistant: warning: {warning}");
+            crate::note!("assistant: warning: {warning}");
         }
     }
     if outcome.files_read == 0 && !outcome.warnings.is_empty() {

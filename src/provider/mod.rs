@@ -393,7 +393,7 @@ impl Endpoint {
     /// One line of the `-vv` trace, the key cut out in case a base URL holds it.
     fn trace(&self, line: &str) {
         if self.config.trace {
-            eprintln!("assistant: http: {}", self.key.scrub(line));
+            crate::note!("assistant: http: {}", self.key.scrub(line));
         }
     }
 

@@ -90,10 +90,13 @@ pub fn rejected_path(source_path: &Path) -> PathBuf {
 }
 
 /// `coupon.go.assistant` → `coupon.go`; `None` for a path that is not a sidecar's.
+/// A name that is not UTF-8 keeps its bytes (`scan` and `generate` take such files too).
 pub fn source_path_of(sidecar_path: &Path) -> Option<PathBuf> {
-    let name = sidecar_path.file_name()?.to_str()?;
-    let source = name.strip_suffix(&format!(".{EXTENSION}"))?;
-    (!source.is_empty()).then(|| sidecar_path.with_file_name(source))
+    if sidecar_path.extension()? != EXTENSION {
+        return None;
+    }
+    // `.assistant` alone has no extension (and so no source).
+    Some(sidecar_path.with_file_name(sidecar_path.file_stem()?))
 }
 
 /// Lowercase hex SHA-256.
@@ -362,6 +365,16 @@ mod tests {
             Some(source)
         );
         assert_eq!(source_path_of(Path::new("a/coupon.go")), None);
+        assert_eq!(source_path_of(Path::new("a/.assistant")), None);
+    }
+
+    /// A source whose name is not UTF-8 (scanned, generated) is merged too.
+    #[cfg(unix)]
+    #[test]
+    fn a_source_name_that_is_not_utf8_is_found_from_its_sidecar() {
+        use std::os::unix::ffi::OsStrExt;
+        let source = Path::new("a").join(std::ffi::OsStr::from_bytes(b"caf\xe9.go"));
+        assert_eq!(source_path_of(&sidecar_path(&source)), Some(source));
     }
 
     #[test]

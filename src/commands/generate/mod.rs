@@ -94,7 +94,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     }
     if !global.quiet {
         for warning in &gatherer.warnings {
-            eprintln!("assistant: warning: {warning}");
+            crate::note!("assistant: warning: {warning}");
         }
     }
 
@@ -115,16 +115,29 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
 
     if args.batch {
         // Batch mode: the same jobs and prompts, handed to the batch API instead of asked one by one.
-        let jobs: Vec<_> = prepared
+        // A batch's state names files as text: a name that is not UTF-8 could never be collected.
+        let (jobs, unnamed): (Vec<_>, Vec<_>) = prepared
             .iter()
             .map(|p| crate::batch::submit::ToSubmit {
                 job: &p.job,
                 prompt: &p.prompt,
                 expected: &p.expected,
             })
-            .collect();
+            .partition(|item| item.unnamed().is_none());
+        for path in unnamed.iter().filter_map(|item| item.unnamed()) {
+            crate::note!(
+                "assistant: warning: {}: the file name is not UTF-8, which a batch cannot record: not \
+                 submitted (a streamed `generate` implements it)",
+                path.display()
+            );
+        }
         let config = provider_config(args, kind, api_key);
-        return super::batch::submit(&jobs, config, args, fresh.len(), global);
+        let outcome = super::batch::submit(&jobs, config, args, fresh.len(), global)?;
+        return Ok(if unnamed.is_empty() {
+            outcome
+        } else {
+            Outcome::Failure
+        });
     }
 
     if args.only_print_prompt {
@@ -160,7 +173,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         reporter.skipped(&file.path);
     }
     if global.verbose > 0 {
-        eprintln!(
+        crate::note!(
             "assistant: {} jobs to {} (model {}), {} in flight, {} retries",
             prepared.len(),
             provider.name(),
@@ -336,7 +349,7 @@ fn stubbed_files(args: &GenerateArgs, markers: &Markers, quiet: bool) -> Result<
     let outcome = scan(&targets, markers);
     if !quiet {
         for warning in &outcome.warnings {
-            eprintln!("assistant: warning: {warning}");
+            crate::note!("assistant: warning: {warning}");
         }
     }
     if outcome.files_read == 0 && !outcome.warnings.is_empty() {

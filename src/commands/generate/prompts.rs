@@ -55,7 +55,7 @@ pub(super) fn print_prompts(prompts: &[(&Job, &Prompt)], args: &GenerateArgs) ->
         }
     }
     if total == 0 && args.format == GenerateFormat::Text {
-        eprintln!("no stubs to implement");
+        crate::note!("no stubs to implement");
     }
     Ok(())
 }
