@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         }
         if let Some((path, _)) = project.filter(|(_, c)| c.api_key.is_some()) {
             if !cli.global.quiet {
-                eprintln!(
+                assistant::note!(
                     "assistant: warning: {} holds an api_key: a key in a project file is probably \
                      committed; keep it in the environment or in your own config file",
                     assistant::fsx::shown(path).display()
@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         if !args.only_print_prompt {
             let user = user.map(|(_, c)| c);
             if let Err(message) = assistant::trust::check_endpoint(args, sub, project, user) {
-                eprintln!("assistant: error: {message}");
+                assistant::note!("assistant: error: {message}");
                 return ExitCode::from(2);
             }
         }

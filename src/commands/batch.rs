@@ -84,7 +84,7 @@ pub fn submit(
     let runtime = runtime()?;
     let receipt = runtime.block_on(submit::submit(provider.as_ref(), &jobs, &root, settings))?;
     if let Err(error) = crate::trust::remember_batch(kind, &receipt.ids, &submitted_to) {
-        eprintln!("assistant: warning: {error}: `batch` commands will need ASSISTANT_BASE_URL");
+        crate::note!("assistant: warning: {error}: `batch` commands will need ASSISTANT_BASE_URL");
     }
     match args.format {
         GenerateFormat::Json => out::line(&json!({
@@ -372,7 +372,7 @@ fn collect(args: &BatchCollectArgs, global: &GlobalArgs) -> Result<Outcome> {
             stopped.clone(),
         ))?;
         if global.verbose > 0 {
-            eprintln!(
+            crate::note!(
                 "assistant: {} toolchain runs verified the answers",
                 tally.summary.verify_runs
             );

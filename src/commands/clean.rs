@@ -25,7 +25,7 @@ pub fn run(args: &CleanArgs, quiet: bool) -> Result<Outcome> {
     for path in found {
         if is_foreign(&path) {
             if !quiet {
-                eprintln!(
+                crate::note!(
                     "assistant: left alone {}: assistant did not write it (no `generator:` header)",
                     path.display()
                 );

@@ -31,7 +31,7 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         sidecars.into_iter().partition(|s| sidecar::is_foreign(s));
     if !quiet {
         for path in &foreign {
-            eprintln!(
+            crate::note!(
                 "assistant: left alone {}: assistant did not write it (no `generator:` header)",
                 path.display()
             );
@@ -59,16 +59,22 @@ pub fn run(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     }
     merge::hold_back(&mut plans);
     let mut ok = report_problems(&plans);
-    match apply(&plans, args, &mut ok) {
+    match apply(&plans, args, &interrupt, &mut ok) {
+        Ok(Some(interrupted)) => Ok(interrupted),
         // A reader that went away (`| head`) turns no refusal into success: the verdict so far stands.
         Err(_) if crate::out::closed() => Ok(outcome(ok)),
-        result => result.map(|()| outcome(ok)),
+        result => result.map(|_| outcome(ok)),
     }
 }
 
 /// Prints what is already merged, then merges (or under `--dry-run` shows) the ready plans, verifies
-/// and cleans as asked; `ok` turns false on any failure.
-fn apply(plans: &[Plan], args: &MergeArgs, ok: &mut bool) -> Result<()> {
+/// and cleans as asked; `ok` turns false on any failure. `Some` is the outcome of a run Ctrl-C stopped.
+fn apply(
+    plans: &[Plan],
+    args: &MergeArgs,
+    interrupt: &Interrupt,
+    ok: &mut bool,
+) -> Result<Option<Outcome>> {
     let mut out = crate::out::stdout();
     for plan in plans.iter().filter(|p| p.status == Status::AlreadyMerged) {
         writeln!(out, "already merged {}", plan.source.display())?;
@@ -87,40 +93,40 @@ fn apply(plans: &[Plan], args: &MergeArgs, ok: &mut bool) -> Result<()> {
             )?;
             write!(out, "{}", merge::diff(plan))?;
         }
-        return Ok(());
+        return Ok(None);
     }
     if !ready.is_empty() {
-        match merge::write_unless(&ready, &interrupt) {
+        match merge::write_unless(&ready, interrupt) {
             Ok(backup) => {
                 for plan in &ready {
                     writeln!(out, "merged {}{}", plan.source.display(), changed(plan))?;
                 }
                 writeln!(out, "backup {}", backup.display())?;
                 if interrupt.happened() {
-                    return Ok(interrupted(
+                    return Ok(Some(interrupted(
                         "the files above were merged whole; not verified",
-                    ));
+                    )));
                 }
                 if args.verify && !verify_merged(&ready, args, &mut out)? {
                     writeln!(out, "backup {}", backup.display())?;
                     *ok = false;
                 }
             }
-            Err(WriteError::Interrupted) => return Ok(interrupted("nothing was merged")),
+            Err(WriteError::Interrupted) => return Ok(Some(interrupted("nothing was merged"))),
             Err(error) => {
                 crate::note!("assistant: error: {error}");
                 *ok = false;
-                return Ok(());
+                return Ok(None);
             }
         }
     }
     if interrupt.happened() {
-        return Ok(interrupted("the files above were merged whole"));
+        return Ok(Some(interrupted("the files above were merged whole")));
     }
     if args.clean {
         *ok &= clean(plans, &mut out)?;
     }
-    Ok(())
+    Ok(None)
 }
 
 /// `--verify`: type-checks the merged packages; prints what fails on stderr and what passed on stdout.
@@ -198,7 +204,7 @@ fn clean(plans: &[Plan], out: &mut impl Write) -> Result<bool> {
 
 /// Ctrl-C: says what became of the files, for exit code 130.
 fn interrupted(what: &str) -> Outcome {
-    eprintln!("assistant: interrupted; {what}");
+    crate::note!("assistant: interrupted; {what}");
     Outcome::Interrupted
 }
 

@@ -18,11 +18,12 @@ pub fn run(args: &TrustArgs, quiet: bool) -> Result<Outcome> {
     config::load(&file).map_err(|e| UsageError(e.to_string()))?;
     let (canonical, hash, store) = trust::allow(&file)?;
     if !quiet {
-        println!(
+        // A reader that went away (`| head`) changes nothing: the file is trusted already.
+        let _ = crate::out::line(&format!(
             "trusted {} (sha256 {hash}), recorded in {}",
             canonical.display(),
             store.display()
-        );
+        ));
     }
     Ok(Outcome::Success)
 }

@@ -167,7 +167,7 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
         Arc::from(provider::build(config).map_err(|e| UsageError(e.to_string()))?);
     // Where the prompts (the code) and the key go, said once before the first request.
     if args.format == GenerateFormat::Text && !global.quiet && !prepared.is_empty() {
-        eprintln!("asking {host}, model {}", provider.model());
+        crate::note!("asking {host}, model {}", provider.model());
     }
     for file in &fresh {
         reporter.skipped(&file.path);
@@ -327,7 +327,7 @@ fn leave_foreign_alone(files: Vec<ScannedFile>, quiet: bool) -> Vec<ScannedFile>
             let sidecar = sidecar::sidecar_path(&file.path);
             let foreign = sidecar::is_foreign(&sidecar);
             if foreign && !quiet {
-                eprintln!(
+                crate::note!(
                     "assistant: left alone {}: assistant did not write it (no `generator:` header); \
                      move it away to generate for {}",
                     sidecar.display(),
@@ -484,7 +484,7 @@ async fn ask_all(
     summary.seconds = started.elapsed().as_secs_f64();
     summary.verify_runs = shared.asker.verifier.runs();
     if watched_verbose {
-        eprintln!(
+        crate::note!(
             "assistant: {} toolchain runs verified the answers",
             summary.verify_runs
         );
