@@ -530,6 +530,8 @@ fn batch_collect_writes_one_line_verdicts_that_merge() {
             .args([
                 "generate", "--batch", "--type", "openai", "--verify", "auto",
             ])
+            // As `generate` above: a cold Go build cache under a loaded machine needs more than 120 s.
+            .args(["--verify-timeout", "300"])
             .args(["--base-url", &server.base_url(), "--api-key", KEY])
             .env("PATH", go.path_env())
             .output()
