@@ -278,6 +278,40 @@ fn a_key_in_a_project_file_is_warned_about_and_never_shown() {
     assert!(!shown.stdout.contains(committed), "{}", shown.stdout);
 }
 
+/// A project's `prompts` folder decides the text sent, but a template that is a link out of the project
+/// (to `/proc/self/environ`, a key file) would send a file of the user's disk, which no repository
+/// holds: refused before anything is read or sent.
+#[test]
+fn a_project_template_linked_out_of_the_project_sends_nothing() {
+    let sandbox = Sandbox::new();
+    let server = answering();
+    let secret = "OTHER_SERVICE_TOKEN=ghp-SECRET-outside-the-project-0x1EAK";
+    let outside = sandbox.user.path().join("credentials");
+    fs::write(&outside, format!("{secret}\n")).unwrap();
+    fs::create_dir_all(sandbox.root().join("p/en")).unwrap();
+    std::os::unix::fs::symlink(&outside, sandbox.root().join("p/en/system.j2")).unwrap();
+    sandbox.write(".assistant.toml", "type = \"deepseek\"\nprompts = \"p\"\n");
+    let ran = run(sandbox.deepseek(&["--base-url"]).arg(server.base_url()));
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("system.j2"), "{}", ran.stderr);
+    assert_eq!(
+        server.request_count(),
+        0,
+        "a file outside the project was sent"
+    );
+    assert!(!ran.stderr.contains(secret) && !ran.stdout.contains(secret));
+
+    // A template inside the project is the project's to choose, and the user's own --prompts theirs.
+    fs::remove_file(sandbox.root().join("p/en/system.j2")).unwrap();
+    sandbox.write("p/en/system.j2", "You write Go.\n");
+    let inside = run(sandbox.deepseek(&["--base-url"]).arg(server.base_url()));
+    assert_eq!(inside.code, Some(0), "{}", inside.stderr);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let body = requests[0].body.to_string();
+    assert!(body.contains("You write Go."), "{body}");
+}
+
 // ---- 2. Answers read nothing beyond the code the job shows ----
 
 /// Whether `program` runs; when not, the test says so and skips.
