@@ -710,6 +710,55 @@ fn a_batch_state_that_came_with_the_project_cannot_send_the_key_elsewhere() {
     assert_eq!(own.code, Some(0), "{}", own.stderr);
 }
 
+/// A URL is split where the HTTP client splits it: in `http://HOST\\@own.example/v1` the backslash ends
+/// the host (as `/` does), so the `@` is no userinfo, and the URL is not the user's `own.example`.
+#[test]
+fn a_batch_state_url_with_a_backslash_is_not_taken_for_the_users_own() {
+    let sandbox = Sandbox::new();
+    sandbox.write("go.mod", "module example.com/a\n\ngo 1.19\n");
+    let server = fake_batch::FakeBatch::start(fake_batch::Plan::new(|_, _| ANSWER.to_string()));
+    let submitted = run(sandbox
+        .assistant(&["generate", "--batch", "--type", "openai", "--verify", "off"])
+        .args(["--api-key", KEY, "--base-url", &server.base_url()]));
+    assert_eq!(submitted.code, Some(0), "{}", submitted.stderr);
+    let sent = server.requests().len();
+
+    // The state, as a repository could ship it, names the server disguised as the user's own endpoint.
+    let states = sandbox.root().join(".assistant/batches");
+    let state = fs::read_dir(&states)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| !path.to_string_lossy().ends_with(".prompts.json"))
+        .unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&state).unwrap()).unwrap();
+    let disguised = format!(
+        "{}\\@own.example/v1",
+        server.base_url().trim_end_matches("/v1")
+    );
+    json["base_url"] = serde_json::Value::String(disguised.clone());
+    fs::write(&state, json.to_string()).unwrap();
+
+    // Another user, whose own config file names own.example, finds it in a clone.
+    let other = TempDir::new().unwrap();
+    fs::create_dir_all(other.path().join("assistant")).unwrap();
+    fs::write(
+        other.path().join("assistant/config.toml"),
+        "base_url = \"http://own.example/v1\"\n",
+    )
+    .unwrap();
+    let refused = run(sandbox
+        .assistant(&["batch", "status", "--api-key", KEY])
+        .env("XDG_CONFIG_HOME", other.path()));
+    assert_eq!(
+        server.requests().len(),
+        sent,
+        "the key went to the state's server: {}",
+        refused.stderr
+    );
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+}
+
 #[test]
 fn a_key_in_the_users_own_file_comes_after_the_environment() {
     let sandbox = Sandbox::new();
