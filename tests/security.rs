@@ -615,6 +615,46 @@ fn an_option_like_revision_writes_no_file() {
     assert_eq!(head.code, Some(0), "{}", head.stderr);
 }
 
+/// git quotes a name outside ASCII (`"\\350\\256\\242.go"`) unless asked for NUL-separated names: such a
+/// changed file must still count as changed.
+#[test]
+fn a_changed_file_with_a_name_outside_ascii_is_found() {
+    let sandbox = Sandbox::new();
+    let git = |args: &[&str]| {
+        let output = StdCommand::new("git")
+            .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(sandbox.root())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "base"]);
+    fs::remove_file(sandbox.root().join("a.go")).unwrap();
+    sandbox.write("订单.go", STUB);
+    for untracked_then_staged in [false, true] {
+        if untracked_then_staged {
+            git(&["add", "."]);
+        }
+        let ran = run(&mut sandbox.assistant(&[
+            "generate",
+            "--type",
+            "deepseek",
+            "--only-print-prompt",
+            "--changed-since",
+            "HEAD",
+        ]));
+        assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+        assert!(
+            ran.stdout.contains("订单.go"),
+            "{}{}",
+            ran.stdout,
+            ran.stderr
+        );
+    }
+}
+
 // ---- 5. Files no wider open than their sources ----
 
 #[test]
