@@ -395,6 +395,38 @@ fn no_secret_byte_reaches_a_repair_request_through_include() {
     assert!(!sidecar.contains("include!"), "{sidecar}");
 }
 
+/// `cargo check` runs on a copy of the crate: a private folder of the user's cache, never a folder of
+/// the shared temporary one that another user could read, or make first and write into.
+#[test]
+fn the_crate_copy_that_cargo_checks_is_private() {
+    if !have("cargo") {
+        return;
+    }
+    let ledger = Sandbox::new();
+    copy_dir(
+        &manifest_dir().join("tests/fixtures/verify/ledger"),
+        ledger.root(),
+    );
+    fs::remove_file(ledger.root().join("a.go")).unwrap();
+    let server = FakeLlm::start(Script::new(Behaviour::answer(
+        "```rust\n// file: src/lib.rs\n/// The balance of the entries: the sum of their amounts, in cents.\n\
+         pub fn balance(entries: &[Entry]) -> i64 {\n    entries.iter().map(|entry| entry.cents).sum()\n}\n```\n",
+    )));
+    let ran = run(&mut verified_generate(&ledger, &server));
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        !ledger.user.path().join("assistant-verify").exists(),
+        "the copy went to the temporary folder"
+    );
+    let copies: Vec<PathBuf> = fs::read_dir(ledger.cache_dir().join("verify"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert_eq!(mode(&copies[0]), 0o700);
+    assert!(copies[0].join("crate/src/lib.rs").is_file());
+}
+
 #[test]
 fn no_secret_byte_reaches_a_repair_request_through_a_cgo_include() {
     if !have("go") || !have("gcc") {
