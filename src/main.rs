@@ -43,6 +43,10 @@ fn main() -> ExitCode {
                 );
             }
         }
+        if let Err(message) = assistant::trust::check_prompts(args, sub, project) {
+            eprintln!("assistant: error: {message}");
+            return ExitCode::from(2);
+        }
         if !args.only_print_prompt {
             let user = user.map(|(_, c)| c);
             if let Err(message) = assistant::trust::check_endpoint(args, sub, project, user) {

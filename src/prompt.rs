@@ -124,9 +124,7 @@ impl Templates {
         let mut sources = Vec::new();
         for (lang, name, text) in embedded() {
             let key = format!("{lang}/{name}");
-            let overriding = override_dir
-                .map(|dir| dir.join(lang).join(name))
-                .filter(|path| path.is_file());
+            let overriding = override_dir.and_then(|dir| override_file(dir, lang, &name));
             let text = match &overriding {
                 Some(path) => {
                     std::fs::read_to_string(path).map_err(|source| PromptError::Read {
@@ -222,6 +220,19 @@ impl Templates {
         let text = template.render(values).map_err(failed)?;
         Ok(text.trim().to_string() + "\n")
     }
+}
+
+/// The files of `dir` that replace embedded templates (the ones [`Templates::load`] reads).
+pub fn override_files(dir: &Path) -> Vec<PathBuf> {
+    embedded()
+        .into_iter()
+        .filter_map(|(lang, name, _)| override_file(dir, lang, &name))
+        .collect()
+}
+
+/// The file of `dir` that replaces the embedded template `lang/name`, when there is one.
+fn override_file(dir: &Path, lang: &str, name: &str) -> Option<PathBuf> {
+    Some(dir.join(lang).join(name)).filter(|path| path.is_file())
 }
 
 /// Every embedded template: the shared ones, then each language's, as `(lang, name, text)`.

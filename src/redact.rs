@@ -67,11 +67,14 @@ pub fn host(raw: &str) -> String {
     }
 }
 
-/// `(scheme://, userinfo, host and the rest)` when `raw` has userinfo.
+/// `(scheme://, userinfo, host and the rest)` when `raw` has userinfo. The authority ends where the
+/// HTTP client ends it — at `/`, `?`, `#` and, in an http(s) URL, `\\` — so that an `@` after it is never
+/// taken for userinfo: `http://evil\\@api.deepseek.com` goes to `evil`, and is not shown or compared as
+/// the default endpoint.
 fn split(raw: &str) -> Option<(&str, &str, &str)> {
     let start = raw.find("://")? + 3;
     let rest = &raw[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
     let at = rest[..authority_end].rfind('@')?;
     Some((&raw[..start], &rest[..at], &rest[at + 1..]))
 }
@@ -119,6 +122,15 @@ mod tests {
         assert_eq!(url("not a url"), "not a url");
         assert_eq!(host(raw), "llm.example.com:8443");
         assert_eq!(host("https://api.deepseek.com"), "api.deepseek.com");
+    }
+
+    #[test]
+    fn an_at_sign_after_a_backslash_is_no_userinfo() {
+        let raw = "https://evil.example\\@api.deepseek.com";
+        assert_eq!(host(raw), "evil.example");
+        assert_eq!(without_userinfo(raw), raw);
+        assert_eq!(url(raw), raw);
+        assert!(url_secrets(raw).is_empty());
     }
 
     #[test]

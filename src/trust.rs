@@ -230,3 +230,46 @@ pub fn check_endpoint(
         shown.display()
     ))
 }
+
+/// Refuses, before anything is read or sent, a project file's `prompts` folder whose templates lead
+/// out of the project (a link to `/proc/self/environ` or a key file): a template's text is sent to
+/// the endpoint, and a repository chooses its own text, never a file of the user's disk. The user's
+/// `--prompts` (or `ASSISTANT_PROMPTS`) is theirs to point anywhere.
+pub fn check_prompts(
+    args: &GenerateArgs,
+    matches: &ArgMatches,
+    project: Option<(&Path, &FileConfig)>,
+) -> Result<(), String> {
+    let Some((path, Some(prompts))) = project.map(|(p, f)| (p, f.prompts.as_deref())) else {
+        return Ok(());
+    };
+    let from_user = matches!(
+        matches.value_source("prompts"),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    );
+    if from_user || args.prompts.as_deref() != Some(prompts) {
+        return Ok(());
+    }
+    let root = path
+        .parent()
+        .and_then(|dir| std::fs::canonicalize(dir).ok());
+    let inside = |file: &Path| {
+        std::fs::canonicalize(file)
+            .ok()
+            .zip(root.as_ref())
+            .is_some_and(|(file, root)| file.starts_with(root))
+    };
+    match crate::prompt::override_files(prompts)
+        .into_iter()
+        .find(|file| !inside(file))
+    {
+        None => Ok(()),
+        Some(file) => Err(format!(
+            "{} sets prompts = {}, whose template {} leads outside the project; nothing was read \
+             or sent. A project's templates must be files of the project (or pass --prompts)",
+            crate::fsx::shown(path).display(),
+            prompts.display(),
+            crate::fsx::shown(&file).display()
+        )),
+    }
+}

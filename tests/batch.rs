@@ -547,6 +547,7 @@ fn ctrl_c_during_collect_wait_loses_nothing() {
             KEY,
         ])
         .env("ASSISTANT_BATCH_POLL_MS", "100")
+        .envs(project::user_env())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

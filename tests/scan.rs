@@ -1,5 +1,8 @@
 //! `assistant scan` through the real binary: formats, exit codes, skip rules and hostile input.
 
+#[path = "support/project.rs"]
+mod project;
+
 use std::fs;
 use std::path::Path;
 
@@ -9,8 +12,11 @@ use tempfile::TempDir;
 
 const STUB: &str = "package handler\n\n// RedeemCoupon 优惠券核销: check the coupon.\n// More detail.\nfunc (h *couponHandler) RedeemCoupon(ctx context.Context) error {\n\tpanic(\"implement me\")\n\n\t// fill in the business logic code here\n}\n";
 
+/// The binary, with the user's folders (their `config.toml`) in the tests' own.
 fn assistant() -> Command {
-    Command::cargo_bin("assistant").expect("binary builds")
+    let mut cmd = Command::cargo_bin("assistant").expect("binary builds");
+    cmd.envs(project::user_env());
+    cmd
 }
 
 fn write(root: &Path, relative: &str, content: impl AsRef<[u8]>) {

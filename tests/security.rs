@@ -278,6 +278,40 @@ fn a_key_in_a_project_file_is_warned_about_and_never_shown() {
     assert!(!shown.stdout.contains(committed), "{}", shown.stdout);
 }
 
+/// A project's `prompts` folder decides the text sent, but a template that is a link out of the project
+/// (to `/proc/self/environ`, a key file) would send a file of the user's disk, which no repository
+/// holds: refused before anything is read or sent.
+#[test]
+fn a_project_template_linked_out_of_the_project_sends_nothing() {
+    let sandbox = Sandbox::new();
+    let server = answering();
+    let secret = "OTHER_SERVICE_TOKEN=ghp-SECRET-outside-the-project-0x1EAK";
+    let outside = sandbox.user.path().join("credentials");
+    fs::write(&outside, format!("{secret}\n")).unwrap();
+    fs::create_dir_all(sandbox.root().join("p/en")).unwrap();
+    std::os::unix::fs::symlink(&outside, sandbox.root().join("p/en/system.j2")).unwrap();
+    sandbox.write(".assistant.toml", "type = \"deepseek\"\nprompts = \"p\"\n");
+    let ran = run(sandbox.deepseek(&["--base-url"]).arg(server.base_url()));
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("system.j2"), "{}", ran.stderr);
+    assert_eq!(
+        server.request_count(),
+        0,
+        "a file outside the project was sent"
+    );
+    assert!(!ran.stderr.contains(secret) && !ran.stdout.contains(secret));
+
+    // A template inside the project is the project's to choose, and the user's own --prompts theirs.
+    fs::remove_file(sandbox.root().join("p/en/system.j2")).unwrap();
+    sandbox.write("p/en/system.j2", "You write Go.\n");
+    let inside = run(sandbox.deepseek(&["--base-url"]).arg(server.base_url()));
+    assert_eq!(inside.code, Some(0), "{}", inside.stderr);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let body = requests[0].body.to_string();
+    assert!(body.contains("You write Go."), "{body}");
+}
+
 // ---- 2. Answers read nothing beyond the code the job shows ----
 
 /// Whether `program` runs; when not, the test says so and skips.
@@ -359,6 +393,38 @@ fn no_secret_byte_reaches_a_repair_request_through_include() {
     );
     let sidecar = fs::read_to_string(ledger.root().join("src/lib.rs.assistant")).unwrap();
     assert!(!sidecar.contains("include!"), "{sidecar}");
+}
+
+/// `cargo check` runs on a copy of the crate: a private folder of the user's cache, never a folder of
+/// the shared temporary one that another user could read, or make first and write into.
+#[test]
+fn the_crate_copy_that_cargo_checks_is_private() {
+    if !have("cargo") {
+        return;
+    }
+    let ledger = Sandbox::new();
+    copy_dir(
+        &manifest_dir().join("tests/fixtures/verify/ledger"),
+        ledger.root(),
+    );
+    fs::remove_file(ledger.root().join("a.go")).unwrap();
+    let server = FakeLlm::start(Script::new(Behaviour::answer(
+        "```rust\n// file: src/lib.rs\n/// The balance of the entries: the sum of their amounts, in cents.\n\
+         pub fn balance(entries: &[Entry]) -> i64 {\n    entries.iter().map(|entry| entry.cents).sum()\n}\n```\n",
+    )));
+    let ran = run(&mut verified_generate(&ledger, &server));
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        !ledger.user.path().join("assistant-verify").exists(),
+        "the copy went to the temporary folder"
+    );
+    let copies: Vec<PathBuf> = fs::read_dir(ledger.cache_dir().join("verify"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert_eq!(mode(&copies[0]), 0o700);
+    assert!(copies[0].join("crate/src/lib.rs").is_file());
 }
 
 #[test]
@@ -581,6 +647,46 @@ fn an_option_like_revision_writes_no_file() {
     assert_eq!(head.code, Some(0), "{}", head.stderr);
 }
 
+/// git quotes a name outside ASCII (`"\\350\\256\\242.go"`) unless asked for NUL-separated names: such a
+/// changed file must still count as changed.
+#[test]
+fn a_changed_file_with_a_name_outside_ascii_is_found() {
+    let sandbox = Sandbox::new();
+    let git = |args: &[&str]| {
+        let output = StdCommand::new("git")
+            .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(sandbox.root())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "base"]);
+    fs::remove_file(sandbox.root().join("a.go")).unwrap();
+    sandbox.write("订单.go", STUB);
+    for untracked_then_staged in [false, true] {
+        if untracked_then_staged {
+            git(&["add", "."]);
+        }
+        let ran = run(&mut sandbox.assistant(&[
+            "generate",
+            "--type",
+            "deepseek",
+            "--only-print-prompt",
+            "--changed-since",
+            "HEAD",
+        ]));
+        assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+        assert!(
+            ran.stdout.contains("订单.go"),
+            "{}{}",
+            ran.stdout,
+            ran.stderr
+        );
+    }
+}
+
 // ---- 5. Files no wider open than their sources ----
 
 #[test]
@@ -674,6 +780,55 @@ fn a_batch_state_that_came_with_the_project_cannot_send_the_key_elsewhere() {
     // The user who submitted needs nothing more.
     let own = run(&mut sandbox.assistant(&["batch", "status", "--api-key", KEY]));
     assert_eq!(own.code, Some(0), "{}", own.stderr);
+}
+
+/// A URL is split where the HTTP client splits it: in `http://HOST\\@own.example/v1` the backslash ends
+/// the host (as `/` does), so the `@` is no userinfo, and the URL is not the user's `own.example`.
+#[test]
+fn a_batch_state_url_with_a_backslash_is_not_taken_for_the_users_own() {
+    let sandbox = Sandbox::new();
+    sandbox.write("go.mod", "module example.com/a\n\ngo 1.19\n");
+    let server = fake_batch::FakeBatch::start(fake_batch::Plan::new(|_, _| ANSWER.to_string()));
+    let submitted = run(sandbox
+        .assistant(&["generate", "--batch", "--type", "openai", "--verify", "off"])
+        .args(["--api-key", KEY, "--base-url", &server.base_url()]));
+    assert_eq!(submitted.code, Some(0), "{}", submitted.stderr);
+    let sent = server.requests().len();
+
+    // The state, as a repository could ship it, names the server disguised as the user's own endpoint.
+    let states = sandbox.root().join(".assistant/batches");
+    let state = fs::read_dir(&states)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| !path.to_string_lossy().ends_with(".prompts.json"))
+        .unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&state).unwrap()).unwrap();
+    let disguised = format!(
+        "{}\\@own.example/v1",
+        server.base_url().trim_end_matches("/v1")
+    );
+    json["base_url"] = serde_json::Value::String(disguised.clone());
+    fs::write(&state, json.to_string()).unwrap();
+
+    // Another user, whose own config file names own.example, finds it in a clone.
+    let other = TempDir::new().unwrap();
+    fs::create_dir_all(other.path().join("assistant")).unwrap();
+    fs::write(
+        other.path().join("assistant/config.toml"),
+        "base_url = \"http://own.example/v1\"\n",
+    )
+    .unwrap();
+    let refused = run(sandbox
+        .assistant(&["batch", "status", "--api-key", KEY])
+        .env("XDG_CONFIG_HOME", other.path()));
+    assert_eq!(
+        server.requests().len(),
+        sent,
+        "the key went to the state's server: {}",
+        refused.stderr
+    );
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
 }
 
 #[test]

@@ -37,17 +37,26 @@ pub fn files_changed_since(revision: &str) -> Result<HashSet<PathBuf>, UsageErro
         vec![
             "diff",
             "--name-only",
+            "-z",
             "--no-renames",
             "--end-of-options",
             revision,
             "--",
         ],
-        vec!["ls-files", "--others", "--exclude-standard", "--full-name"],
+        vec![
+            "ls-files",
+            "-z",
+            "--others",
+            "--exclude-standard",
+            "--full-name",
+        ],
     ] {
+        // NUL-separated: otherwise git quotes a name outside ASCII (`"\\350\\256\\242.go"`), which
+        // then names no file.
         let listing = git(&args)?;
         files.extend(
             listing
-                .lines()
+                .split('\0')
                 .filter(|l| !l.is_empty())
                 .map(|l| top.join(l)),
         );

@@ -37,10 +37,51 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `assistant` in `dir`, without keys in its environment and without color.
+/// The user's folders for this test binary's runs (`config`, `cache`), under Cargo's scratch folder for
+/// tests: no test reads the real user's `config.toml` or trust list, or writes merge backups and batch
+/// records into the real home. One per test binary, so the commands of one test see each other's
+/// records (a batch submitted, then collected), as one user's would.
+pub fn user_folders() -> &'static Path {
+    static FOLDERS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FOLDERS.get_or_init(|| {
+        let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        fs::create_dir_all(scratch).unwrap();
+        tempfile::Builder::new()
+            .prefix("user-")
+            .tempdir_in(scratch)
+            .unwrap()
+            .keep()
+    })
+}
+
+/// Go's build cache where it would be without the test's `XDG_CACHE_HOME` (Go places it there too):
+/// the tests' `go build`s stay as warm as the user's.
+fn go_cache() -> Option<PathBuf> {
+    if std::env::var_os("GOCACHE").is_some() {
+        return None;
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))?;
+    Some(cache.join("go-build"))
+}
+
+/// The environment that puts the user's folders in [`user_folders`], for any command running the binary.
+pub fn user_env() -> Vec<(&'static str, PathBuf)> {
+    let mut env = vec![
+        ("XDG_CONFIG_HOME", user_folders().join("config")),
+        ("XDG_CACHE_HOME", user_folders().join("cache")),
+    ];
+    env.extend(go_cache().map(|cache| ("GOCACHE", cache)));
+    env
+}
+
+/// `assistant` in `dir`, without keys in its environment, without color, and with the user's folders
+/// in [`user_folders`] (a test may set its own after).
 pub fn assistant(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("assistant").unwrap();
     cmd.current_dir(dir)
+        .envs(user_env())
         .env_remove("DEEPSEEK_API_KEY")
         .env_remove("OPENAI_API_KEY")
         .env_remove("GEMINI_API_KEY")

@@ -53,13 +53,17 @@ fn collect(tokens: TokenStream, found: &mut Vec<String>) {
                     found.push(invocation(name, &tokens[i + 1..]));
                 }
             }
-            // `$m!(…)` in a `macro_rules!` body: a macro chosen by its caller, possibly one above.
-            TokenTree::Punct(p) if p.as_char() == '$' => {
-                if let (Some(TokenTree::Ident(meta)), true) = (next, is_punct(tokens.get(i + 2), '!'))
-                {
+            // `$m!(…)` in a `macro_rules!` body: a macro chosen by its caller, possibly one above;
+            // `$($m)*!(…)` the same through a repetition (with a separator or not).
+            TokenTree::Punct(p) if p.as_char() == '$' => match next {
+                Some(TokenTree::Ident(meta)) if is_punct(tokens.get(i + 2), '!') => {
                     found.push(format!("${meta}!"));
                 }
-            }
+                Some(TokenTree::Group(group)) if repetition_invoked(&tokens[i + 2..]) => {
+                    found.push(format!("${group}!"));
+                }
+                _ => {}
+            },
             TokenTree::Punct(p) if p.as_char() == '#' => {
                 let group = match next {
                     Some(TokenTree::Punct(bang)) if bang.as_char() == '!' => tokens.get(i + 2),
@@ -75,6 +79,17 @@ fn collect(tokens: TokenStream, found: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// Whether the tokens after a `$( … )` repetition are its operator (after a separator, if any) and `!`.
+fn repetition_invoked(after: &[TokenTree]) -> bool {
+    let is_op = |token: Option<&TokenTree>| ['*', '+', '?'].iter().any(|c| is_punct(token, *c));
+    // `!` alone: `$($x)+ != 0` compares.
+    let is_bang = |token: Option<&TokenTree>| {
+        matches!(token, Some(TokenTree::Punct(p)) if p.as_char() == '!' && p.spacing() == proc_macro2::Spacing::Alone)
+    };
+    (is_op(after.first()) && is_bang(after.get(1)))
+        || (is_op(after.get(1)) && is_bang(after.get(2)))
 }
 
 /// `name!(args)` as written (arguments included, so two reads of different files differ).
@@ -124,6 +139,8 @@ mod tests {
             "macro_rules! m { ($n:ident) => { $n!(\"/etc/passwd\") } } fn f() -> &'static str { m!(include_str) }",
             "macro_rules! m { ($n:ident) => { $n!(\"/etc/passwd\") } }",
             "#[doc = include_str!(\"/etc/passwd\")] fn f() {}",
+            "macro_rules! m { ($($t:tt)*) => { $($t)*!(\"/etc/passwd\") } } fn f() -> u8 { m!(include) }",
+            "macro_rules! m { ($($t:ident),+) => { $($t),+!(\"HOME\") } } fn f() -> &'static str { m!(env) }",
         ] {
             assert!(!new_reads(code, "").is_empty(), "not found in: {code}");
         }
@@ -131,6 +148,10 @@ mod tests {
 
     #[test]
     fn ordinary_code_reads_nothing() {
+        assert_eq!(
+            new_reads("macro_rules! m { ($($x:expr),+) => { $($x)+ != 0 } }", ""),
+            Vec::<String>::new()
+        );
         let code = "use std::env;\nfn f(include: bool) -> String {\n    let env = std::env::var(\"X\").unwrap_or_default();\n    if include { env } else { format!(\"{}\", env::consts::OS) }\n}\n";
         assert_eq!(new_reads(code, ""), Vec::<String>::new());
     }

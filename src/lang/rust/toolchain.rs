@@ -5,10 +5,14 @@
 //! and cargo's incremental cache keeps working across runs):
 //!
 //! ```text
-//! $TMPDIR/assistant-verify/rust-<hash>/crate/   the scratch copy, kept in step with the user's tree
-//! $TMPDIR/assistant-verify/rust-<hash>/target/  CARGO_TARGET_DIR for every check of that crate
-//! $TMPDIR/assistant-verify/rust-<hash>/lock     held while one process uses the two above
+//! $XDG_CACHE_HOME/assistant/verify/rust-<hash>/crate/   the scratch copy, kept in step with the user's tree
+//! $XDG_CACHE_HOME/assistant/verify/rust-<hash>/target/  CARGO_TARGET_DIR for every check of that crate
+//! $XDG_CACHE_HOME/assistant/verify/rust-<hash>/lock     held while one process uses the two above
 //! ```
+//!
+//! (the user's cache folder, `crate::fsx::user_cache_dir`; `$TMPDIR/assistant-verify/` only when no
+//! home is known). `rust-<hash>` is private (0700): the copy holds the crate's sources, which may be
+//! private, and a folder another user could make first would let them change what cargo builds.
 //!
 //! Each check first brings the scratch copy in step with the user's tree (files whose bytes differ are
 //! rewritten, files gone from the tree are removed, unchanged files keep their mtime so cargo does not
@@ -182,8 +186,11 @@ pub(crate) fn cache_dir(root: &Path) -> PathBuf {
     let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let digest = Sha256::digest(root.as_os_str().as_encoded_bytes());
     let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    std::env::temp_dir()
-        .join("assistant-verify")
+    crate::fsx::user_cache_dir()
+        .map_or_else(
+            || std::env::temp_dir().join("assistant-verify"),
+            |cache| cache.join("verify"),
+        )
         .join(format!("rust-{hash}"))
 }
 
