@@ -190,6 +190,26 @@ fn rust_refuses_an_item_of_the_file_or_a_method_of_the_crate_given_again() {
     );
 }
 
+/// Two modules, each with its own `Error`: a method of one is not a method of the other.
+#[test]
+fn rust_a_type_of_the_same_name_in_another_module_is_another_type() {
+    let a = "pub struct Error {\n    pub msg: String,\n}\n\nimpl Error {\n    pub fn new(msg: &str) -> Self {\n        Error { msg: msg.to_string() }\n    }\n}\n";
+    let b = "pub struct Error {\n    pub code: u16,\n}\n\npub fn fail(code: u16) -> Error {\n    todo!()\n}\n";
+    let files = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"s\"\nversion = \"0.1.0\"\n",
+        ),
+        ("src/lib.rs", "pub mod a;\npub mod b;\n"),
+        ("src/a.rs", a),
+        ("src/b.rs", b),
+    ];
+    let (_dir, expected) = project(&files, "src/b.rs", None);
+    let answer = "```rust\nimpl Error {\n    pub fn new(code: u16) -> Self {\n        Error { code }\n    }\n}\n\npub fn fail(code: u16) -> Error {\n    Error::new(code)\n}\n```\n";
+    let checked = accepted(answer, &expected);
+    assert_eq!(checked[0].functions, ["Error::new", "fail"]);
+}
+
 const PY: &str = "TIMEOUT = 3\n\n\ndef helper(x):\n    return x + 1\n\n\nclass Store:\n    def get(self, key):\n        \"\"\"Gets.\"\"\"\n        raise NotImplementedError\n\n    def size(self):\n        return 0\n";
 
 #[test]
