@@ -132,13 +132,17 @@ pub fn list(source: &str) -> PyFile {
         file.defs.push(def);
     });
     let mut cursor = tree.root_node().walk();
-    for (i, statement) in tree.root_node().named_children(&mut cursor).enumerate() {
+    // Comments (a shebang, a licence header) may come before the docstring: it is the first statement.
+    let statements = tree
+        .root_node()
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment");
+    for (i, statement) in statements.enumerate() {
         match statement.kind() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 file.imports.push(statement.byte_range())
             }
-            "function_definition" | "class_definition" | "decorated_definition" | "comment"
-            | "ERROR" => {}
+            "function_definition" | "class_definition" | "decorated_definition" | "ERROR" => {}
             "expression_statement" if i == 0 && string_statement(statement) => {
                 file.docstring = Some(statement.byte_range())
             }

@@ -445,6 +445,12 @@ mod tests {
         assert!(after.text.starts_with("from __future__ import division\nfrom __future__ import annotations\nimport os\nimport sys\n"), "{}", after.text);
         let late = merge("import os\n", "import os\n\nfrom __future__ import annotations\n");
         assert!(late.is_ok(), "the addition's order does not matter: {late:?}");
+        // A shebang or licence header before the docstring: the docstring stays the module's.
+        let headed = "#!/usr/bin/env python3\n# (c) 2026\n\"\"\"Mod.\"\"\"\nimport os\n";
+        let merged = merge(headed, addition).unwrap();
+        assert!(merged.text.starts_with("#!/usr/bin/env python3\n# (c) 2026\n\"\"\"Mod.\"\"\"\n\nfrom __future__ import annotations\nimport os\nimport sys\n"), "{}", merged.text);
+        let own = "# (c) 2026\n\"\"\"Mod.\"\"\"\nfrom __future__ import annotations\n\nimport os\n";
+        assert!(merge(own, "import sys\n").is_ok());
         let broken = merge("import os\nfrom __future__ import annotations\n", "import sys\n").unwrap_err();
         assert!(broken.to_string().contains("__future__"), "{broken}");
     }
