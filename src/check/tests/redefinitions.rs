@@ -228,6 +228,16 @@ fn python_refuses_a_function_or_name_of_the_module_given_again() {
             "class Store:\n    def size(self):\n        return -1\n",
             "`Store.size` already exists in store.py",
         ),
+        // A function, a constant or a method rebound by an assignment.
+        (
+            "helper = lambda x: x\n",
+            "`helper` already exists in store.py",
+        ),
+        ("TIMEOUT += 1\n", "`TIMEOUT` already exists in store.py"),
+        (
+            "Store.size = lambda self: 1\n",
+            "`Store.size` already exists in store.py",
+        ),
     ];
     for (extra, says) in cases {
         let problems = refused(&answer(extra), &expected);
@@ -237,7 +247,7 @@ fn python_refuses_a_function_or_name_of_the_module_given_again() {
         );
     }
     let checked = accepted(
-        &answer("TIMEOUT = 3\n\n\ndef double(x):\n    return 2 * x\n"),
+        &answer("TIMEOUT = 3\n\n\ndef double(x):\n    return 2 * x\n\n\nRETRIES: int = 2\n"),
         &expected,
     );
     assert_eq!(checked[0].functions, ["double", "Store.get"]);

@@ -1,7 +1,8 @@
 //! What a Python answer may not change: the functions, methods, classes' methods and module-level
 //! names its module already has. An answer implements the stubs it was asked for and adds
 //! definitions; a function that exists and is not a stub it may echo (whitespace aside) but not give
-//! with other code, and a module-level name (`TIMEOUT = 3`) it may not assign anew.
+//! with other code, and a module-level name (`TIMEOUT = 3`, a function, a class) it may not assign
+//! anew (`helper = …`, `TIMEOUT += 1`, `Store.size = …`).
 
 use super::defs::{Kind, PyFile};
 use crate::lang::text::squeeze;
@@ -37,33 +38,57 @@ pub(super) fn redefinitions(
             problems.push(redefines(&def.identity));
         }
     }
+    // What the module binds at its top: its functions and classes, and the names it assigns.
+    let bound: Vec<&str> = source
+        .defs
+        .iter()
+        .filter(|d| d.parent.is_none())
+        .map(|d| d.name.as_str())
+        .chain(source.others.iter().filter_map(|r| {
+            assigned_target(&text[r.clone()]).map(root)
+        }))
+        .collect();
     for statement in &listed.others {
         let statement = &code[statement.clone()];
-        let Some(name) = assigned_name(statement) else {
+        let Some(target) = assigned_target(statement) else {
             continue;
         };
-        let theirs: Vec<&str> = source
+        // `helper = …`, `TIMEOUT += 1`, `Store.size = …` rebind what the module has; echoing one of
+        // its statements unchanged is fine.
+        let echoed = source
             .others
             .iter()
-            .map(|r| &text[r.clone()])
-            .filter(|s| assigned_name(s) == Some(name))
-            .collect();
-        if !theirs.is_empty() && !theirs.iter().any(|s| squeeze(s) == squeeze(statement)) {
-            problems.push(redefines(name));
+            .any(|r| squeeze(&text[r.clone()]) == squeeze(statement));
+        if bound.contains(&root(target)) && !echoed {
+            problems.push(redefines(target));
         }
     }
     problems
 }
 
-/// The name a module-level `NAME = …` or `NAME: T = …` statement assigns.
-fn assigned_name(statement: &str) -> Option<&str> {
+/// The first name of a dotted target: `Store` of `Store.size`.
+fn root(target: &str) -> &str {
+    target.split('.').next().unwrap_or(target)
+}
+
+/// Augmented assignments, longest first where one begins another.
+const AUGMENTED: [&str; 13] = [
+    "+=", "-=", "*=", "/=", "//=", "%=", "**=", "@=", "&=", "|=", "^=", ">>=", "<<=",
+];
+
+/// The target a module-level `NAME = …`, `NAME: T = …`, `NAME += …` or `NAME.attr = …` statement
+/// assigns.
+fn assigned_target(statement: &str) -> Option<&str> {
     let end = statement
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
         .unwrap_or(statement.len());
-    let (name, rest) = statement.split_at(end);
+    let (target, rest) = statement.split_at(end);
     let rest = rest.trim_start();
     let assigns = (rest.starts_with('=') && !rest.starts_with("=="))
-        || (rest.starts_with(':') && rest.contains('='));
-    let is_name = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_');
-    (is_name && assigns).then_some(name)
+        || (rest.starts_with(':') && rest.contains('='))
+        || AUGMENTED.iter().any(|op| rest.starts_with(op));
+    let is_name = target
+        .split('.')
+        .all(|part| part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_'));
+    (is_name && assigns).then_some(target)
 }
