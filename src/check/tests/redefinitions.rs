@@ -253,6 +253,34 @@ fn python_refuses_a_function_or_name_of_the_module_given_again() {
     assert_eq!(checked[0].functions, ["double", "Store.get"]);
 }
 
+/// A class's body keeps what it has but its methods: an answer's new or changed class attribute would
+/// be lost at merge, and the method using it would fail when run.
+#[test]
+fn python_refuses_class_attributes_the_merge_would_not_keep() {
+    let source = "class Store:\n    \"\"\"Store.\"\"\"\n\n    LIMIT = 10\n\n    def get(self, key):\n        raise NotImplementedError\n";
+    let (_dir, expected) = project(&[("store.py", source)], "store.py", None);
+    let answer = |body: &str| {
+        format!("```python\nclass Store:\n{body}\n    def get(self, key):\n        return self._cache.get(key, self.LIMIT)\n```\n")
+    };
+    let problems = refused(&answer("    _cache = {}\n"), &expected);
+    assert!(
+        problems.iter().any(|p| p.contains("`Store._cache`")),
+        "{problems:?}"
+    );
+    let problems = refused(&answer("    LIMIT = 99\n"), &expected);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("`Store.LIMIT` already exists in store.py")),
+        "{problems:?}"
+    );
+    // Echoed as it is, with the docstring: fine.
+    accepted(
+        &answer("    \"\"\"Store.\"\"\"\n\n    LIMIT = 10\n    pass\n"),
+        &expected,
+    );
+}
+
 #[test]
 fn a_missing_folder_leaves_the_file_alone_to_compare_with() {
     let expected = Expected {

@@ -152,6 +152,44 @@ pub fn list(source: &str) -> PyFile {
     file
 }
 
+/// The statements of class bodies that are neither definitions, the docstring, `pass` nor comments
+/// (class attributes, mostly): each with its class's identity.
+pub fn class_statements(source: &str) -> Vec<(String, Range<usize>)> {
+    let mut found = Vec::new();
+    let Some(tree) = parse(source) else {
+        return found;
+    };
+    visit(tree.root_node(), source, &mut |visited| {
+        let node = visited.node;
+        let (Some(name), Some(body)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("body"),
+        ) else {
+            return;
+        };
+        if node.kind() != "class_definition" {
+            return;
+        }
+        let mut identity = visited.classes.join(".");
+        if !identity.is_empty() {
+            identity.push('.');
+        }
+        identity.push_str(text(name, source));
+        let doc = docstring(body).map(|n| n.start_byte());
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            let is_doc = doc.is_some_and(|d| statement.byte_range().contains(&d));
+            match statement.kind() {
+                "function_definition" | "class_definition" | "decorated_definition"
+                | "comment" | "pass_statement" | "ERROR" => {}
+                _ if is_doc || text(statement, source) == "..." => {}
+                _ => found.push((identity.clone(), statement.byte_range())),
+            }
+        }
+    });
+    found
+}
+
 /// Visits every function and class at module level or in a class body, in source order.
 pub fn visit<'t>(root: Node<'t>, source: &str, each: &mut dyn FnMut(&Visited<'t, '_>)) {
     walk(root, source, &mut Vec::new(), &mut Vec::new(), each);

@@ -4,7 +4,7 @@
 //! with other code, and a module-level name (`TIMEOUT = 3`, a function, a class) it may not assign
 //! anew (`helper = …`, `TIMEOUT += 1`, `Store.size = …`).
 
-use super::defs::{Kind, PyFile};
+use super::defs::{self, Kind, PyFile};
 use crate::lang::text::squeeze;
 use crate::lang::Problem;
 
@@ -62,6 +62,45 @@ pub(super) fn redefinitions(
         if bound.contains(&root(target)) && !echoed {
             problems.push(redefines(target));
         }
+    }
+    problems.extend(class_statements(file, code, text, source));
+    problems
+}
+
+/// The class attributes an answer gives in a class the module has: merge keeps a class's body but for
+/// its methods, so one it has may only be echoed, and a new one is refused rather than lost.
+fn class_statements(file: &str, code: &str, text: &str, source: &PyFile) -> Vec<Problem> {
+    let theirs = defs::class_statements(text);
+    let mut problems = Vec::new();
+    for (class, range) in defs::class_statements(code) {
+        if source.class(&class).is_none() {
+            continue;
+        }
+        let statement = &code[range];
+        let same_class = || theirs.iter().filter(|(c, _)| *c == class);
+        if same_class().any(|(_, r)| squeeze(&text[r.clone()]) == squeeze(statement)) {
+            continue;
+        }
+        let target = assigned_target(statement).unwrap_or("");
+        let exists = !target.is_empty()
+            && same_class().any(|(_, r)| assigned_target(&text[r.clone()]) == Some(target));
+        let shown = format!("{class}.{target}");
+        problems.push(if exists {
+            Problem::Redefines {
+                file: file.to_string(),
+                identity: shown,
+                existing: file.to_string(),
+            }
+        } else {
+            Problem::Conflict {
+                file: file.to_string(),
+                detail: format!(
+                    "`{}` in class {class} would not be merged (a class the file has gains only \
+                     methods): keep new state at module level or set it in a method",
+                    if target.is_empty() { statement.lines().next().unwrap_or("") } else { &shown }
+                ),
+            }
+        });
     }
     problems
 }
