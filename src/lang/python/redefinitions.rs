@@ -117,7 +117,7 @@ const AUGMENTED: [&str; 13] = [
 
 /// The target a module-level `NAME = …`, `NAME: T = …`, `NAME += …` or `NAME.attr = …` statement
 /// assigns.
-fn assigned_target(statement: &str) -> Option<&str> {
+pub(super) fn assigned_target(statement: &str) -> Option<&str> {
     let end = statement
         .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
         .unwrap_or(statement.len());
