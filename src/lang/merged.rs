@@ -11,7 +11,7 @@ pub struct Merged {
     pub added: Vec<String>,
     /// Interface types that gained methods (`type Name`).
     pub extended: Vec<String>,
-    /// Imports added: Go import paths, Rust `use` paths.
+    /// Imports added: Go import specs (`"time"`, `s "sort"`), Rust `use` paths, Python statements.
     pub imports_added: Vec<String>,
 }
 

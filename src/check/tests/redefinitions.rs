@@ -190,6 +190,26 @@ fn rust_refuses_an_item_of_the_file_or_a_method_of_the_crate_given_again() {
     );
 }
 
+/// Two modules, each with its own `Error`: a method of one is not a method of the other.
+#[test]
+fn rust_a_type_of_the_same_name_in_another_module_is_another_type() {
+    let a = "pub struct Error {\n    pub msg: String,\n}\n\nimpl Error {\n    pub fn new(msg: &str) -> Self {\n        Error { msg: msg.to_string() }\n    }\n}\n";
+    let b = "pub struct Error {\n    pub code: u16,\n}\n\npub fn fail(code: u16) -> Error {\n    todo!()\n}\n";
+    let files = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"s\"\nversion = \"0.1.0\"\n",
+        ),
+        ("src/lib.rs", "pub mod a;\npub mod b;\n"),
+        ("src/a.rs", a),
+        ("src/b.rs", b),
+    ];
+    let (_dir, expected) = project(&files, "src/b.rs", None);
+    let answer = "```rust\nimpl Error {\n    pub fn new(code: u16) -> Self {\n        Error { code }\n    }\n}\n\npub fn fail(code: u16) -> Error {\n    Error::new(code)\n}\n```\n";
+    let checked = accepted(answer, &expected);
+    assert_eq!(checked[0].functions, ["Error::new", "fail"]);
+}
+
 const PY: &str = "TIMEOUT = 3\n\n\ndef helper(x):\n    return x + 1\n\n\nclass Store:\n    def get(self, key):\n        \"\"\"Gets.\"\"\"\n        raise NotImplementedError\n\n    def size(self):\n        return 0\n";
 
 #[test]
@@ -208,6 +228,16 @@ fn python_refuses_a_function_or_name_of_the_module_given_again() {
             "class Store:\n    def size(self):\n        return -1\n",
             "`Store.size` already exists in store.py",
         ),
+        // A function, a constant or a method rebound by an assignment.
+        (
+            "helper = lambda x: x\n",
+            "`helper` already exists in store.py",
+        ),
+        ("TIMEOUT += 1\n", "`TIMEOUT` already exists in store.py"),
+        (
+            "Store.size = lambda self: 1\n",
+            "`Store.size` already exists in store.py",
+        ),
     ];
     for (extra, says) in cases {
         let problems = refused(&answer(extra), &expected);
@@ -217,10 +247,38 @@ fn python_refuses_a_function_or_name_of_the_module_given_again() {
         );
     }
     let checked = accepted(
-        &answer("TIMEOUT = 3\n\n\ndef double(x):\n    return 2 * x\n"),
+        &answer("TIMEOUT = 3\n\n\ndef double(x):\n    return 2 * x\n\n\nRETRIES: int = 2\n"),
         &expected,
     );
     assert_eq!(checked[0].functions, ["double", "Store.get"]);
+}
+
+/// A class's body keeps what it has but its methods: an answer's new or changed class attribute would
+/// be lost at merge, and the method using it would fail when run.
+#[test]
+fn python_refuses_class_attributes_the_merge_would_not_keep() {
+    let source = "class Store:\n    \"\"\"Store.\"\"\"\n\n    LIMIT = 10\n\n    def get(self, key):\n        raise NotImplementedError\n";
+    let (_dir, expected) = project(&[("store.py", source)], "store.py", None);
+    let answer = |body: &str| {
+        format!("```python\nclass Store:\n{body}\n    def get(self, key):\n        return self._cache.get(key, self.LIMIT)\n```\n")
+    };
+    let problems = refused(&answer("    _cache = {}\n"), &expected);
+    assert!(
+        problems.iter().any(|p| p.contains("`Store._cache`")),
+        "{problems:?}"
+    );
+    let problems = refused(&answer("    LIMIT = 99\n"), &expected);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("`Store.LIMIT` already exists in store.py")),
+        "{problems:?}"
+    );
+    // Echoed as it is, with the docstring: fine.
+    accepted(
+        &answer("    \"\"\"Store.\"\"\"\n\n    LIMIT = 10\n    pass\n"),
+        &expected,
+    );
 }
 
 #[test]

@@ -249,7 +249,10 @@ impl Context<'_> {
         missing.sort_by(|a, b| a.path.cmp(&b.path));
         merged
             .imports_added
-            .extend(missing.iter().map(|m| m.path.clone()));
+            .extend(missing.iter().map(|m| match &m.alias {
+                Some(alias) => format!("{alias} \"{}\"", m.path),
+                None => format!("\"{}\"", m.path),
+            }));
         let new: Vec<Spec> = missing
             .iter()
             .map(|m| Spec {
@@ -553,12 +556,22 @@ func helper() {}
         assert_eq!(
             merged.imports_added,
             [
-                "crypto/rand",
-                "gorm.io/gorm",
-                "store/internal/ecode",
-                "time"
+                "\"crypto/rand\"",
+                "\"gorm.io/gorm\"",
+                "\"store/internal/ecode\"",
+                "\"time\""
             ]
         );
+    }
+
+    #[test]
+    fn an_added_import_is_listed_with_its_name() {
+        let merged = merge(
+            "package p\n\nfunc F() {}\n",
+            "package p\n\nimport s \"sort\"\n\nfunc G() { s.Ints(nil) }\n",
+        )
+        .unwrap();
+        assert_eq!(merged.imports_added, ["s \"sort\""]);
     }
 
     #[test]

@@ -55,7 +55,7 @@ static DIALECT: Dialect = Dialect {
     marker_needles: &["implement me", "prompt:", "not implemented", "unimplemented"],
     template_folder: "",
     templates: crate::templates!("": "system.j2", "user.j2"),
-    import_shown: ("import \"", "\""),
+    import_shown: ("import ", ""),
 };
 
 /// The Go language.

@@ -132,13 +132,17 @@ pub fn list(source: &str) -> PyFile {
         file.defs.push(def);
     });
     let mut cursor = tree.root_node().walk();
-    for (i, statement) in tree.root_node().named_children(&mut cursor).enumerate() {
+    // Comments (a shebang, a licence header) may come before the docstring: it is the first statement.
+    let statements = tree
+        .root_node()
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment");
+    for (i, statement) in statements.enumerate() {
         match statement.kind() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 file.imports.push(statement.byte_range())
             }
-            "function_definition" | "class_definition" | "decorated_definition" | "comment"
-            | "ERROR" => {}
+            "function_definition" | "class_definition" | "decorated_definition" | "ERROR" => {}
             "expression_statement" if i == 0 && string_statement(statement) => {
                 file.docstring = Some(statement.byte_range())
             }
@@ -146,6 +150,44 @@ pub fn list(source: &str) -> PyFile {
         }
     }
     file
+}
+
+/// The statements of class bodies that are neither definitions, the docstring, `pass` nor comments
+/// (class attributes, mostly): each with its class's identity.
+pub fn class_statements(source: &str) -> Vec<(String, Range<usize>)> {
+    let mut found = Vec::new();
+    let Some(tree) = parse(source) else {
+        return found;
+    };
+    visit(tree.root_node(), source, &mut |visited| {
+        let node = visited.node;
+        let (Some(name), Some(body)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("body"),
+        ) else {
+            return;
+        };
+        if node.kind() != "class_definition" {
+            return;
+        }
+        let mut identity = visited.classes.join(".");
+        if !identity.is_empty() {
+            identity.push('.');
+        }
+        identity.push_str(text(name, source));
+        let doc = docstring(body).map(|n| n.start_byte());
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            let is_doc = doc.is_some_and(|d| statement.byte_range().contains(&d));
+            match statement.kind() {
+                "function_definition" | "class_definition" | "decorated_definition"
+                | "comment" | "pass_statement" | "ERROR" => {}
+                _ if is_doc || text(statement, source) == "..." => {}
+                _ => found.push((identity.clone(), statement.byte_range())),
+            }
+        }
+    });
+    found
 }
 
 /// Visits every function and class at module level or in a class body, in source order.

@@ -118,6 +118,11 @@ mod tests {
     fn future_imports_must_come_first() {
         let list = |text: &str| misplaced_future(&super::super::defs::list(text), text);
         assert_eq!(list("\"\"\"Doc.\"\"\"\n# c\nfrom __future__ import annotations\nimport os\n"), None);
+        // A licence header or a shebang may come before the docstring.
+        assert_eq!(
+            list("#!/usr/bin/env python3\n# (c) 2026\n\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n"),
+            None
+        );
         assert_eq!(
             list("import os\nfrom __future__ import annotations\n").as_deref(),
             Some("line 2: from __future__ imports must occur at the beginning of the file")

@@ -10,7 +10,7 @@
 //! text is no change: merging the same code twice gives the same file.
 
 use super::defs::{self, Def, Kind, PyFile};
-use super::imports;
+use super::{imports, redefinitions};
 use super::syntax_error;
 use crate::lang::edit::{apply, Edit, MergeInput};
 use crate::lang::text::{line_start, next_line_start, squeeze};
@@ -255,6 +255,10 @@ impl Merger<'_> {
             if !have.contains(&squeeze(statement)) {
                 let eol = self.eol;
                 self.append(format!("{eol}{eol}{}{eol}", statement.replace('\n', eol)));
+                // Listed by the name it binds (`TIMEOUT`), else by its first line.
+                let shown = redefinitions::assigned_target(statement)
+                    .unwrap_or_else(|| statement.lines().next().unwrap_or(""));
+                self.merged.added.push(shown.trim().to_string());
             }
         }
     }
@@ -445,8 +449,21 @@ mod tests {
         assert!(after.text.starts_with("from __future__ import division\nfrom __future__ import annotations\nimport os\nimport sys\n"), "{}", after.text);
         let late = merge("import os\n", "import os\n\nfrom __future__ import annotations\n");
         assert!(late.is_ok(), "the addition's order does not matter: {late:?}");
+        // A shebang or licence header before the docstring: the docstring stays the module's.
+        let headed = "#!/usr/bin/env python3\n# (c) 2026\n\"\"\"Mod.\"\"\"\nimport os\n";
+        let merged = merge(headed, addition).unwrap();
+        assert!(merged.text.starts_with("#!/usr/bin/env python3\n# (c) 2026\n\"\"\"Mod.\"\"\"\n\nfrom __future__ import annotations\nimport os\nimport sys\n"), "{}", merged.text);
+        let own = "# (c) 2026\n\"\"\"Mod.\"\"\"\nfrom __future__ import annotations\n\nimport os\n";
+        assert!(merge(own, "import sys\n").is_ok());
         let broken = merge("import os\nfrom __future__ import annotations\n", "import sys\n").unwrap_err();
         assert!(broken.to_string().contains("__future__"), "{broken}");
+    }
+
+    #[test]
+    fn new_module_statements_are_listed_as_added() {
+        let merged = merge(SOURCE, "CACHE: dict = {}\nprint(\"loaded\")\n").unwrap();
+        assert_eq!(merged.added, ["CACHE", "print(\"loaded\")"]);
+        assert!(merged.text.ends_with("\n\n\nCACHE: dict = {}\n\n\nprint(\"loaded\")\n"), "{}", merged.text);
     }
 
     #[test]

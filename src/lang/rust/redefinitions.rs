@@ -47,7 +47,8 @@ pub(super) fn redefinitions(
                     continue;
                 };
                 let files = crate_files.get_or_insert_with(|| CrateFiles::of(file, path));
-                if let Some(other) = files.declaring(self_ty, &item.name) {
+                let own_type = declares_type(source, self_ty);
+                if let Some(other) = files.declaring(self_ty, &item.name, own_type) {
                     problems.push(redefines(other));
                 }
             }
@@ -74,6 +75,15 @@ fn inherent_self_type(scope: &[Segment]) -> Option<&str> {
         }] => Some(self_ty),
         _ => None,
     }
+}
+
+/// Whether `file` declares a type named `name` at its top level (a struct, enum, union or alias).
+fn declares_type(file: &RustFile, name: &str) -> bool {
+    file.items.iter().any(|item| {
+        item.scope.is_empty()
+            && item.name == name
+            && matches!(item.kind, Kind::Named("struct" | "enum" | "union" | "type"))
+    })
 }
 
 /// The crate's other `.rs` files (under the folder holding the nearest `Cargo.toml`), read when first
@@ -108,8 +118,10 @@ impl CrateFiles {
         CrateFiles { files }
     }
 
-    /// The file that defines method `name` in an inherent `impl self_ty` block at its top level.
-    fn declaring(&self, self_ty: &str, name: &str) -> Option<String> {
+    /// The file that defines method `name` in an inherent `impl self_ty` block at its top level. When
+    /// the answer's file declares `self_ty` itself (`own_type`), a file declaring a type of that name
+    /// too holds another type (each module has its own `Error`), not the same one.
+    fn declaring(&self, self_ty: &str, name: &str, own_type: bool) -> Option<String> {
         let needle = format!("fn {name}");
         self.files.iter().find_map(|(shown, path)| {
             let text = std::fs::read_to_string(path).ok()?;
@@ -117,6 +129,9 @@ impl CrateFiles {
                 return None;
             }
             let listed = items::list(&text).ok()?;
+            if own_type && declares_type(&listed, self_ty) {
+                return None;
+            }
             let found = listed.items.iter().any(|item| {
                 item.kind == Kind::Fn
                     && item.name == name
