@@ -524,3 +524,56 @@ fn an_answer_that_keeps_goctls_comment_goes_back_to_the_model() {
     let sidecar = fs::read_to_string(project.path().join(format!("{file}.assistant"))).unwrap();
     assert!(!sidecar.contains("todo: add your logic"), "{sidecar}");
 }
+
+#[test]
+fn crlf_logic_files_round_trip_with_their_line_endings() {
+    let project = project::example_copy("gozero-shop");
+    for (file, _) in stubbed() {
+        let path = project.path().join(&file);
+        let lf = fs::read_to_string(&path).unwrap();
+        fs::write(&path, lf.replace('\n', "\r\n")).unwrap();
+    }
+    let found = assistant(project.path()).arg("scan").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&found.stdout).lines().count(), 5);
+    let server = answering_server();
+    let output = assistant(project.path())
+        .args([
+            "generate",
+            "--type",
+            "deepseek",
+            "--verify",
+            "off",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .args(["--api-key", KEY, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let events = events(&output.stdout);
+    let succeeded = events
+        .iter()
+        .filter(|e| e["event"] == "job_succeeded")
+        .count();
+    assert_eq!(succeeded, 5, "{events:?}");
+    let backups = TempDir::new().unwrap();
+    assistant(project.path())
+        .env("TMPDIR", backups.path())
+        .args(["merge", "--clean"])
+        .assert()
+        .success();
+    assistant(project.path())
+        .arg("scan")
+        .assert()
+        .success()
+        .stdout("");
+    for (file, _) in stubbed() {
+        let merged = fs::read_to_string(project.path().join(&file)).unwrap();
+        let expected = fs::read_to_string(merged_fixture().join(&file)).unwrap();
+        assert_eq!(merged, expected.replace('\n', "\r\n"), "{file}");
+    }
+}
