@@ -577,3 +577,49 @@ fn crlf_logic_files_round_trip_with_their_line_endings() {
         assert_eq!(merged, expected.replace('\n', "\r\n"), "{file}");
     }
 }
+
+#[test]
+fn a_service_context_importing_outside_the_project_carries_no_outside_file() {
+    let top = TempDir::new().unwrap();
+    let root = top.path().join("shop");
+    let write = |path: &Path, text: &str| {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    write(
+        &top.path().join("victim/secretmodel.go"),
+        "package victim\n\ntype SecretModel interface {\n\tLeak() string // OUTSIDE-SECRET\n}\n",
+    );
+    write(
+        &root.join("go.mod"),
+        "module shop\n\ngo 1.19\n\nrequire github.com/zeromicro/go-zero v1.6.0\n",
+    );
+    write(
+        &root.join("rpc/internal/svc/servicecontext.go"),
+        "package svc\n\nimport victim \"shop/../victim\"\n\ntype ServiceContext struct {\n\tSecretModel victim.SecretModel\n}\n",
+    );
+    write(
+        &root.join("rpc/internal/logic/pinglogic.go"),
+        "package logic\n\nfunc (l *PingLogic) Ping() error {\n\t// todo: add your logic here and delete this line\n\n\treturn nil\n}\n",
+    );
+    // A folder of coded errors that is a symlink out of the project is not read either.
+    write(
+        &top.path().join("codes/errors.go"),
+        "package codes\n\n// OUTSIDE-ERRORS\nconst Secret = 1\n",
+    );
+    fs::create_dir_all(root.join("pkg")).unwrap();
+    std::os::unix::fs::symlink(top.path().join("codes"), root.join("pkg/xerr")).unwrap();
+    let output = assistant(&root)
+        .args(["generate", "--type", "deepseek", "--only-print-prompt"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let prompt = String::from_utf8_lossy(&output.stdout);
+    assert!(prompt.contains("PingLogic"), "{prompt}");
+    assert!(!prompt.contains("OUTSIDE-SECRET"), "{prompt}");
+    assert!(!prompt.contains("OUTSIDE-ERRORS"), "{prompt}");
+}
