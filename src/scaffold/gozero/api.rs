@@ -190,7 +190,8 @@ fn tokenize(source: &str) -> Result<Vec<Token>, ApiError> {
             };
             let kind = if c == '"' { Kind::Str } else { Kind::Raw };
             tokens.push(Token { kind, text, at, end });
-        } else if "(){}=,".contains(c) || (c == ':' && !rest.starts_with(":/")) {
+        } else if "(){}=,:".contains(c) {
+            // A path's colons (`/user/:id`) are inside its word; one that starts a token is a key's.
             chars.next();
             tokens.push(Token {
                 kind: Kind::Punct(c),
@@ -609,9 +610,32 @@ service usercenter-api {
     }
 
     #[test]
+    fn a_key_written_against_its_path_value_parses() {
+        // `prefix:/v1` once made a word of nothing, forever: the parser ate memory until killed.
+        let file = parse("@server(prefix:/v1 group:user)\nservice s {\n\t@handler ping\n\tget /ping/:id\n}\n").unwrap();
+        assert_eq!(file.routes[0].option("prefix"), Some("/v1"));
+        assert_eq!(file.routes[0].option("group"), Some("user"));
+        assert_eq!(file.routes[0].path, "/ping/:id");
+    }
+
+    #[test]
     fn hostile_input_is_an_error_or_a_file_never_a_panic() {
         for source in ["", "type", "type (", "@server", "@server (", "service", "import (", "é\u{0}(", "type A { { }"] {
             let _ = parse(source);
+        }
+        // Every truncation of a realistic file, and every character swapped for one that means
+        // something to the tokenizer (or is several bytes long).
+        let cuts = USER_API.char_indices().map(|(i, _)| USER_API[..i].to_string());
+        let swaps = USER_API.char_indices().flat_map(|(i, c)| {
+            ["\"", "`", "(", ")", "{", "}", ":", "/*", "//", "é", "\n", "\r\n", ""].map(move |with| {
+                format!("{}{with}{}", &USER_API[..i], &USER_API[i + c.len_utf8()..])
+            })
+        });
+        for source in cuts.chain(swaps) {
+            if let Err(error) = parse(&source) {
+                assert!(error.line >= 1 && error.column >= 1, "{error}");
+                assert!(error.line <= source.lines().count() + 1, "{error}");
+            }
         }
     }
 }
