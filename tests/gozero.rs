@@ -524,3 +524,102 @@ fn an_answer_that_keeps_goctls_comment_goes_back_to_the_model() {
     let sidecar = fs::read_to_string(project.path().join(format!("{file}.assistant"))).unwrap();
     assert!(!sidecar.contains("todo: add your logic"), "{sidecar}");
 }
+
+#[test]
+fn crlf_logic_files_round_trip_with_their_line_endings() {
+    let project = project::example_copy("gozero-shop");
+    for (file, _) in stubbed() {
+        let path = project.path().join(&file);
+        let lf = fs::read_to_string(&path).unwrap();
+        fs::write(&path, lf.replace('\n', "\r\n")).unwrap();
+    }
+    let found = assistant(project.path()).arg("scan").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&found.stdout).lines().count(), 5);
+    let server = answering_server();
+    let output = assistant(project.path())
+        .args([
+            "generate",
+            "--type",
+            "deepseek",
+            "--verify",
+            "off",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .args(["--api-key", KEY, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let events = events(&output.stdout);
+    let succeeded = events
+        .iter()
+        .filter(|e| e["event"] == "job_succeeded")
+        .count();
+    assert_eq!(succeeded, 5, "{events:?}");
+    let backups = TempDir::new().unwrap();
+    assistant(project.path())
+        .env("TMPDIR", backups.path())
+        .args(["merge", "--clean"])
+        .assert()
+        .success();
+    assistant(project.path())
+        .arg("scan")
+        .assert()
+        .success()
+        .stdout("");
+    for (file, _) in stubbed() {
+        let merged = fs::read_to_string(project.path().join(&file)).unwrap();
+        let expected = fs::read_to_string(merged_fixture().join(&file)).unwrap();
+        assert_eq!(merged, expected.replace('\n', "\r\n"), "{file}");
+    }
+}
+
+#[test]
+fn a_service_context_importing_outside_the_project_carries_no_outside_file() {
+    let top = TempDir::new().unwrap();
+    let root = top.path().join("shop");
+    let write = |path: &Path, text: &str| {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    write(
+        &top.path().join("victim/secretmodel.go"),
+        "package victim\n\ntype SecretModel interface {\n\tLeak() string // OUTSIDE-SECRET\n}\n",
+    );
+    write(
+        &root.join("go.mod"),
+        "module shop\n\ngo 1.19\n\nrequire github.com/zeromicro/go-zero v1.6.0\n",
+    );
+    write(
+        &root.join("rpc/internal/svc/servicecontext.go"),
+        "package svc\n\nimport victim \"shop/../victim\"\n\ntype ServiceContext struct {\n\tSecretModel victim.SecretModel\n}\n",
+    );
+    write(
+        &root.join("rpc/internal/logic/pinglogic.go"),
+        "package logic\n\nfunc (l *PingLogic) Ping() error {\n\t// todo: add your logic here and delete this line\n\n\treturn nil\n}\n",
+    );
+    // A folder of coded errors that is a symlink out of the project is not read either.
+    write(
+        &top.path().join("codes/errors.go"),
+        "package codes\n\n// OUTSIDE-ERRORS\nconst Secret = 1\n",
+    );
+    fs::create_dir_all(root.join("pkg")).unwrap();
+    std::os::unix::fs::symlink(top.path().join("codes"), root.join("pkg/xerr")).unwrap();
+    let output = assistant(&root)
+        .args(["generate", "--type", "deepseek", "--only-print-prompt"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let prompt = String::from_utf8_lossy(&output.stdout);
+    assert!(prompt.contains("PingLogic"), "{prompt}");
+    assert!(!prompt.contains("OUTSIDE-SECRET"), "{prompt}");
+    assert!(!prompt.contains("OUTSIDE-ERRORS"), "{prompt}");
+}

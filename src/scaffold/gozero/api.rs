@@ -126,13 +126,19 @@ fn tokenize(source: &str) -> Result<Vec<Token>, ApiError> {
     let mut tokens = Vec::new();
     let mut chars = source.char_indices().peekable();
     let (mut line, mut line_start) = (1usize, 0usize);
-    let position = |byte: usize, line: usize, line_start: usize| Position {
-        line,
-        column: source[line_start..byte].chars().count() + 1,
-        byte,
-    };
+    // The column of the last position asked for, `(byte, column)`: bytes only grow, so each character
+    // is counted once (counting from the line's start every time took minutes on a long line).
+    let mut counted = (0usize, 1usize);
     while let Some(&(i, c)) = chars.peek() {
-        let at = position(i, line, line_start);
+        if counted.0 < line_start {
+            counted = (line_start, 1);
+        }
+        counted = (i, counted.1 + source[counted.0..i].chars().count());
+        let at = Position {
+            line,
+            column: counted.1,
+            byte: i,
+        };
         let rest = &source[i..];
         if c == '\n' {
             chars.next();
@@ -184,7 +190,8 @@ fn tokenize(source: &str) -> Result<Vec<Token>, ApiError> {
             };
             let kind = if c == '"' { Kind::Str } else { Kind::Raw };
             tokens.push(Token { kind, text, at, end });
-        } else if "(){}=,".contains(c) || (c == ':' && !rest.starts_with(":/")) {
+        } else if "(){}=,:".contains(c) {
+            // A path's colons (`/user/:id`) are inside its word; one that starts a token is a key's.
             chars.next();
             tokens.push(Token {
                 kind: Kind::Punct(c),
@@ -481,6 +488,16 @@ impl Parser<'_> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_megabyte_on_one_line_parses_in_linear_time() {
+        // Columns were counted from the line's start for every character: a long line took minutes.
+        let source = format!("type Big {{{}X int }}\n type (", " ".repeat(4_000_000));
+        let started = std::time::Instant::now();
+        let error = parse(&source).expect_err("the group is never closed");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+        assert_eq!((error.line, error.column), (2, 8));
+    }
+
     const USER_API: &str = r#"syntax = "v1"
 
 info (title: "user" desc: "user service")
@@ -593,9 +610,32 @@ service usercenter-api {
     }
 
     #[test]
+    fn a_key_written_against_its_path_value_parses() {
+        // `prefix:/v1` once made a word of nothing, forever: the parser ate memory until killed.
+        let file = parse("@server(prefix:/v1 group:user)\nservice s {\n\t@handler ping\n\tget /ping/:id\n}\n").unwrap();
+        assert_eq!(file.routes[0].option("prefix"), Some("/v1"));
+        assert_eq!(file.routes[0].option("group"), Some("user"));
+        assert_eq!(file.routes[0].path, "/ping/:id");
+    }
+
+    #[test]
     fn hostile_input_is_an_error_or_a_file_never_a_panic() {
         for source in ["", "type", "type (", "@server", "@server (", "service", "import (", "é\u{0}(", "type A { { }"] {
             let _ = parse(source);
+        }
+        // Every truncation of a realistic file, and every character swapped for one that means
+        // something to the tokenizer (or is several bytes long).
+        let cuts = USER_API.char_indices().map(|(i, _)| USER_API[..i].to_string());
+        let swaps = USER_API.char_indices().flat_map(|(i, c)| {
+            ["\"", "`", "(", ")", "{", "}", ":", "/*", "//", "é", "\n", "\r\n", ""].map(move |with| {
+                format!("{}{with}{}", &USER_API[..i], &USER_API[i + c.len_utf8()..])
+            })
+        });
+        for source in cuts.chain(swaps) {
+            if let Err(error) = parse(&source) {
+                assert!(error.line >= 1 && error.column >= 1, "{error}");
+                assert!(error.line <= source.lines().count() + 1, "{error}");
+            }
         }
     }
 }

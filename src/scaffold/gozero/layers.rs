@@ -79,7 +79,7 @@ pub fn discover(project: &Project, lang: Lang, service: &Path) -> Layers {
 
 /// The project's package of coded errors, if it has one: its import path and its files, outlined.
 pub fn error_package(project: &Project, lang: Lang) -> Option<Shown> {
-    let dir = error_dir(&project.root)?;
+    let dir = error_dir(&project.root).filter(|dir| inside(project, dir))?;
     let files = go_files(&dir);
     if files.is_empty() {
         return None;
@@ -189,11 +189,19 @@ fn module_path(project: &Project) -> Option<String> {
         .map(|m| m.trim().trim_matches('"').to_string())
 }
 
-/// The folder of an import path inside the project, when it is one of the project's packages.
+/// The folder of an import path inside the project, when it is one of the project's packages. A cloned
+/// project is untrusted: an import such as `shop/../other` or a symlinked folder must not make a prompt
+/// carry files from outside it.
 fn package_dir(project: &Project, module: Option<&str>, import: &str) -> Option<PathBuf> {
     let relative = import.strip_prefix(module?)?.strip_prefix('/')?;
     let dir = project.root.join(relative);
-    dir.is_dir().then_some(dir)
+    inside(project, &dir).then_some(dir)
+}
+
+/// Whether `dir` is a folder that is, symlinks resolved, under the project's root.
+fn inside(project: &Project, dir: &Path) -> bool {
+    let root = project.root.canonicalize().unwrap_or_else(|_| project.root.clone());
+    dir.canonicalize().is_ok_and(|dir| dir.is_dir() && dir.starts_with(root))
 }
 
 fn last_segment(path: &str) -> &str {
