@@ -94,7 +94,8 @@ pub fn run(args: &GenerateArgs, global: &GlobalArgs) -> Result<Outcome> {
     }
     if !global.quiet {
         for warning in &gatherer.warnings {
-            crate::note!("assistant: warning: {warning}");
+            let path = crate::fsx::shown(&warning.path);
+            crate::note!("assistant: warning: {}: {}", path.display(), warning.reason);
         }
     }
 

@@ -160,9 +160,10 @@ pub struct TypeView {
     pub language: bool,
 }
 
-/// `getUser`, `GetUserHandler`, `GetUserLogic` → `getuser`.
+/// `getUser`, `get_user`, `GetUserHandler`, `GetUserLogic` → `getuser` (goctl camel-cases a snake_case
+/// `@handler` into the logic's type name).
 fn normalize(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
+    let lower = name.replace('_', "").to_ascii_lowercase();
     let trimmed = lower
         .strip_suffix("handler")
         .or_else(|| lower.strip_suffix("logic"))
@@ -220,6 +221,7 @@ mod tests {
     fn handler_names_match_case_insensitively_through_the_group() {
         assert_eq!(normalize("getUser"), normalize("GetUser"));
         assert_eq!(normalize("GetUserHandler"), "getuser");
+        assert_eq!(normalize("get_user"), normalize("GetUserLogic"));
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("a.api"),
