@@ -112,7 +112,7 @@ fn check_once(
     timeout: Duration,
 ) -> Result<Checked, ToolError> {
     let cache = cache_dir(root);
-    fs::create_dir_all(&cache).map_err(|e| prepare("create", &cache, e))?;
+    crate::fsx::create_private_dir(&cache).map_err(|e| prepare("create", &cache, e))?;
     let _lock = Lock::acquire(cache.join("lock"), timeout)?;
     let scratch = cache.join("crate");
     sync_tree(root, &scratch).map_err(|e| prepare("copy the crate to", &scratch, e))?;
