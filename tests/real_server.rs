@@ -390,10 +390,19 @@ fn generate_ends_cleanly_and_never_touches_the_source() {
         );
     } else {
         // A clear per-file failure: the answer did not pass the check (it is kept in
-        // FILE.assistant.rejected, which the error names), or the token limit cut it off.
+        // FILE.assistant.rejected, which the error names), the model said nothing (a 270M base model
+        // may end its turn at once), or the token limit cut it off.
         assert_eq!(job["event"], "job_failed", "{shown}");
         let error = job["error"].as_str().unwrap_or_default();
-        if error.contains(".assistant.rejected") {
+        if error.contains("sent an empty answer") {
+            assert!(
+                !run.project
+                    .path()
+                    .join(format!("{FILE}.assistant.rejected"))
+                    .exists(),
+                "an empty answer left a rejected file\n{shown}"
+            );
+        } else if error.contains(".assistant.rejected") {
             assert!(
                 run.project
                     .path()
