@@ -45,6 +45,34 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// Runs `once` over `pending` until every file is reached, or a run reaches none. A sentinel fails
+    /// its package (or crate), which keeps the packages importing it from being type-checked (a
+    /// handler importing its dao, a binary on its library), so the files left unreached while others
+    /// were reached go again without the reached ones' sentinels: one run when nothing imports
+    /// anything else.
+    pub fn until_settled<T>(
+        mut pending: Vec<T>,
+        file_of: impl Fn(&T) -> &Path,
+        mut once: impl FnMut(&[T]) -> Result<Checked, ToolError>,
+    ) -> Result<Checked, ToolError> {
+        let mut checked = Checked::default();
+        loop {
+            let mut round = once(&pending)?;
+            let reached_some = !round.reached.is_empty();
+            pending.retain(|item| !round.reached.iter().any(|file| file == file_of(item)));
+            checked.reached.append(&mut round.reached);
+            for diagnostic in round.diagnostics {
+                if !checked.diagnostics.contains(&diagnostic) {
+                    checked.diagnostics.push(diagnostic);
+                }
+            }
+            if pending.is_empty() || !reached_some {
+                checked.unreached = round.unreached;
+                return Ok(checked);
+            }
+        }
+    }
+
     /// Why `file` was not type-checked; `None` when it was.
     pub fn why_unreached(&self, file: &Path) -> Option<&str> {
         if self.reached.iter().any(|f| f == file) {

@@ -99,44 +99,13 @@ impl Toolchain for GoBuild {
             }
         }
         for (setting, members) in groups {
-            checked.extend(build_until_settled(
-                root,
-                &setting,
+            checked.extend(Checked::until_settled(
                 members,
-                replacements,
-                timeout,
+                |(file, _)| file.as_path(),
+                |members| build(root, &setting, members, replacements, timeout),
             )?);
         }
         Ok(checked)
-    }
-}
-
-/// Builds until no more members can be reached: a sentinel makes its package fail, and a package that
-/// fails keeps the packages importing it from compiling (a handler importing its dao). So members left
-/// unreached while others were reached are built again, without the reached ones' sentinels; one run
-/// when the packages do not import each other.
-fn build_until_settled(
-    root: &Path,
-    setting: &Setting,
-    mut members: Vec<(PathBuf, String)>,
-    replacements: &[Replacement],
-    timeout: Duration,
-) -> Result<Checked, ToolError> {
-    let mut checked = Checked::default();
-    loop {
-        let mut round = build(root, setting, &members, replacements, timeout)?;
-        let reached_some = !round.reached.is_empty();
-        members.retain(|(file, _)| !round.reached.contains(file));
-        checked.reached.append(&mut round.reached);
-        for d in round.diagnostics {
-            if !checked.diagnostics.contains(&d) {
-                checked.diagnostics.push(d);
-            }
-        }
-        if members.is_empty() || !reached_some {
-            checked.unreached = round.unreached;
-            return Ok(checked);
-        }
     }
 }
 

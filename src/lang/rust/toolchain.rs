@@ -84,23 +84,9 @@ impl Toolchain for CargoCheck {
         replacements: &[Replacement],
         timeout: Duration,
     ) -> Result<Checked, ToolError> {
-        let mut pending = files.to_vec();
-        let mut checked = Checked::default();
-        loop {
-            let mut round = check_once(root, &pending, replacements, timeout)?;
-            let reached_some = !round.reached.is_empty();
-            pending.retain(|file| !round.reached.contains(file));
-            checked.reached.append(&mut round.reached);
-            for d in round.diagnostics {
-                if !checked.diagnostics.contains(&d) {
-                    checked.diagnostics.push(d);
-                }
-            }
-            if pending.is_empty() || !reached_some {
-                checked.unreached = round.unreached;
-                return Ok(checked);
-            }
-        }
+        Checked::until_settled(files.to_vec(), PathBuf::as_path, |pending| {
+            check_once(root, pending, replacements, timeout)
+        })
     }
 }
 
