@@ -61,6 +61,9 @@ pub enum TrustError {
     Write { path: PathBuf, source: io::Error },
     #[error("no config folder: set HOME or XDG_CONFIG_HOME")]
     NoConfigFolder,
+    /// The list holds one path a line: a path with a line break would add a line of its own choosing.
+    #[error("{}: a path with a line break cannot be trusted; rename the folder", .0.display())]
+    Unrecordable(PathBuf),
 }
 
 /// Allows `file` as it is now; returns its canonical path and hash, and where they were recorded.
@@ -70,6 +73,11 @@ pub fn allow(file: &Path) -> Result<(PathBuf, String, PathBuf), TrustError> {
         source,
     };
     let canonical = std::fs::canonicalize(file).map_err(read_error)?;
+    if canonical.as_os_str().as_encoded_bytes().contains(&b'\n')
+        || canonical.as_os_str().as_encoded_bytes().contains(&b'\r')
+    {
+        return Err(TrustError::Unrecordable(canonical));
+    }
     let hash = sha256_hex(&std::fs::read(&canonical).map_err(read_error)?);
     let store = store().ok_or(TrustError::NoConfigFolder)?;
     let write_error = |source| TrustError::Write {

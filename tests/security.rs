@@ -161,6 +161,12 @@ fn a_project_file_cannot_send_the_key_to_its_own_server_until_trusted() {
     let trusted = run(&mut sandbox.assistant(&["trust"]));
     assert_eq!(trusted.code, Some(0), "{}", trusted.stderr);
     assert!(trusted.stdout.contains("trusted"), "{}", trusted.stdout);
+    // The user sees what they agree to: where the file sends the key.
+    assert!(
+        trusted.stdout.contains(&format!("base_url {url}")),
+        "{}",
+        trusted.stdout
+    );
     let store = sandbox.config_dir().join("trusted");
     assert_eq!(mode(&store), 0o600);
     assert_eq!(mode(&sandbox.config_dir()), 0o700);
@@ -193,6 +199,24 @@ fn a_project_file_cannot_send_the_key_to_its_own_server_until_trusted() {
     let changed = run(&mut sandbox.generate(&["--force"]));
     assert_eq!(changed.code, Some(2), "{}", changed.stderr);
     assert_eq!(server.request_count(), 1);
+}
+
+/// The trusted list holds one path a line: a folder whose name holds a line break could otherwise add
+/// a line of its own choosing (another path, another hash).
+#[test]
+fn a_path_with_a_line_break_is_never_recorded() {
+    let sandbox = Sandbox::new();
+    let folder = sandbox.root().join("evil\n0000  /elsewhere");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(
+        folder.join(".assistant.toml"),
+        "type = \"deepseek\"\nbase_url = \"http://127.0.0.1:9/v1\"\n",
+    )
+    .unwrap();
+    let refused = run(sandbox.assistant(&["trust"]).arg(&folder));
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(refused.stderr.contains("line break"), "{}", refused.stderr);
+    assert!(!sandbox.config_dir().join("trusted").exists());
 }
 
 #[test]

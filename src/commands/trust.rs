@@ -15,12 +15,22 @@ use crate::trust;
 pub fn run(args: &TrustArgs, quiet: bool) -> Result<Outcome> {
     let file = which_file(args.path.as_deref())?;
     // A file that does not parse would be refused by every run anyway: say so now, not after trusting.
-    config::load(&file).map_err(|e| UsageError(e.to_string()))?;
-    let (canonical, hash, store) = trust::allow(&file)?;
+    let settings = config::load(&file).map_err(|e| UsageError(e.to_string()))?;
+    let (canonical, hash, store) = trust::allow(&file).map_err(|e| match e {
+        trust::TrustError::Unrecordable(_) => anyhow::Error::new(UsageError(e.to_string())),
+        other => other.into(),
+    })?;
     if !quiet {
+        // What the user agrees to: where the file sends requests (and so the key).
+        let endpoint = settings
+            .base_url
+            .as_deref()
+            .map_or("no base_url".to_string(), |url| {
+                format!("base_url {}", crate::redact::url(url))
+            });
         // A reader that went away (`| head`) changes nothing: the file is trusted already.
         let _ = crate::out::line(&format!(
-            "trusted {} (sha256 {hash}), recorded in {}",
+            "trusted {} (sha256 {hash}; {endpoint}), recorded in {}",
             canonical.display(),
             store.display()
         ));
