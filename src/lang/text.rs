@@ -63,6 +63,18 @@ pub fn collapse_blank_runs(text: &str) -> String {
     out
 }
 
+/// What `answer` holds that `source` does not, by `items` (each language's list of compile-time reads):
+/// the reads an answer would add, consecutive repeats folded.
+pub fn added_items(answer: &str, source: &str, items: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+    let known = items(source);
+    let mut found: Vec<String> = items(answer)
+        .into_iter()
+        .filter(|item| !known.contains(item))
+        .collect();
+    found.dedup();
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

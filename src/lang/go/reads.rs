@@ -12,13 +12,7 @@ const C_DIRECTIVES: &[&str] = &["include", "import", "embed", "cgo"];
 
 /// The reads `answer` holds that `source` does not (each as its trimmed line).
 pub(super) fn new_reads(answer: &str, source: &str) -> Vec<String> {
-    let known = reads(source);
-    let mut found: Vec<String> = reads(answer)
-        .into_iter()
-        .filter(|read| !known.contains(read))
-        .collect();
-    found.dedup();
-    found
+    crate::lang::text::added_items(answer, source, reads)
 }
 
 /// Every compile-time read in `code`, in order: `//go:embed …` lines and C directives in comments.

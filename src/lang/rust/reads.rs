@@ -17,13 +17,7 @@ const ALWAYS_READS: &[&str] = &["include_str", "include_bytes", "option_env"];
 
 /// The reads `answer` holds that `source` does not (each as the text it has, e.g. `include_str!("x")`).
 pub(super) fn new_reads(answer: &str, source: &str) -> Vec<String> {
-    let known = reads(source);
-    let mut found: Vec<String> = reads(answer)
-        .into_iter()
-        .filter(|read| !known.contains(read))
-        .collect();
-    found.dedup();
-    found
+    crate::lang::text::added_items(answer, source, reads)
 }
 
 /// Every compile-time read in `code`, in order; none when it does not tokenize.
